@@ -1,0 +1,3 @@
+from handwrite.cli import main
+
+main()

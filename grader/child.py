@@ -1,0 +1,302 @@
+"""The sandboxed side: runs in a forked child, never in the process that holds the references.
+
+It loads the attempt, calls it as the job says, and streams back plain tensors and names of
+what was called. It judges nothing: all comparing happens in the parent, so an attempt that
+monkeypatches torch or returns a lying Tensor subclass fools nobody.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+import inspect
+import io
+import os
+import pickle
+import resource
+import signal
+import struct
+import sys
+import traceback
+from pathlib import Path
+
+import torch
+from torch.overrides import TorchFunctionMode
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from .torchfast import backward
+
+SOLUTIONS_DIR = str(Path(__file__).resolve().parent.parent / "solutions")
+OUTPUT_LIMIT = 64 * 1024  # bytes of the attempt's prints kept
+FILE_LIMIT = 1 << 20  # bytes the attempt may write to any file, our capture included
+MAX_ELEMENTS = 1 << 22  # larger outputs are described, not sent back
+
+
+class CallLog(TorchFunctionMode):
+    """Names every torch function called, by whatever route (alias, method, torch.ops ...)."""
+
+    def __init__(self, names: set[str]):
+        super().__init__()
+        self.names = names
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.names.add(getattr(func, "__name__", str(func)))
+        return func(*args, **(kwargs or {}))
+
+
+class OpLog(TorchDispatchMode):
+    """Names every aten op that runs: catches what slips past CallLog, such as nn modules."""
+
+    def __init__(self, names: set[str]):
+        super().__init__()
+        self.names = names
+
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        return False  # else torch wraps us in dynamo.disable, and importing dynamo costs ~1 s
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.names.add(func.overloadpacket.__name__)
+        return func(*args, **(kwargs or {}))
+
+
+class Logged:
+    """Both logs at once, for the span of a call into the attempt."""
+
+    def __init__(self, names: set[str]):
+        self.modes = (CallLog(names), OpLog(names))
+
+    def __enter__(self):
+        for mode in self.modes:
+            mode.__enter__()
+
+    def __exit__(self, *exc):
+        for mode in reversed(self.modes):
+            mode.__exit__(*exc)
+
+
+class _CappedOutput(io.TextIOBase):
+    """stdout/stderr for the attempt: keeps the first OUTPUT_LIMIT bytes, drops the rest."""
+
+    def __init__(self, fd: int):
+        self.fd, self.left = fd, OUTPUT_LIMIT
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        if self.left > 0:
+            data = s.encode("utf-8", "replace")[: self.left]
+            self.left -= len(data)
+            try:
+                os.write(self.fd, data)
+            except OSError:
+                self.left = 0
+        return len(s)
+
+
+def _send(fd: int, frame: object) -> None:
+    buf = io.BytesIO()
+    torch.save(frame, buf)
+    data = buf.getvalue()
+    os.write(fd, struct.pack("<Q", len(data)))
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _recv(fd: int) -> object:
+    def read(n: int) -> bytes:
+        chunks = []
+        while n:
+            chunk = os.read(fd, n)
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    (size,) = struct.unpack("<Q", read(8))
+    return pickle.loads(read(size))
+
+
+def _confine(capture_fd: int, memory_headroom: int, cpu_seconds: int) -> None:
+    """Own process group, no stdin, output captured, memory and file size capped."""
+    os.setpgid(0, 0)
+    try:  # die with the parent, so a Ctrl-C'd check never leaves a spinning child
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(capture_fd, 1)
+    os.dup2(capture_fd, 2)
+    sys.stdin = open(os.devnull)
+    sys.stdout = sys.stderr = _CappedOutput(capture_fd)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long write fails instead of killing us
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+    with open("/proc/self/statm") as f:
+        in_use = int(f.read().split()[0]) * resource.getpagesize()
+    limit = in_use + memory_headroom
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    torch.set_num_threads(1)
+
+
+def _audit_solutions(event: str, args: tuple) -> None:
+    """Refuse any file opened under solutions/: the attempt may not read the references.
+
+    The attempt's own file (and its bytecode) may be there: that is grading the reference.
+    """
+    if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        path = os.path.abspath(os.fsdecode(args[0]))
+        own = _audit_solutions.allowed
+        if path.startswith(SOLUTIONS_DIR) and not (path == own[0] or path.startswith(own[1])):
+            _audit_solutions.reads.append(path)
+            raise PermissionError(f"{path}: the hidden solutions can't be read while grading")
+
+
+_audit_solutions.reads = []
+_audit_solutions.allowed = ("", "")
+
+
+def _error(exc: BaseException, attempt_path: str, stage: str) -> dict:
+    if isinstance(exc, SystemExit):
+        kind = "exit"
+    elif isinstance(exc, MemoryError) or "can't allocate memory" in str(exc):
+        kind = "memory"
+    elif isinstance(exc, NotImplementedError):
+        kind = "not_implemented"
+    elif isinstance(exc, SyntaxError) and stage == "import":
+        kind = "syntax"
+    elif isinstance(exc, ImportError) and stage == "import":
+        kind = "import"
+    else:
+        kind = "exception"
+    where = ""
+    if isinstance(exc, SyntaxError):
+        where = f"line {exc.lineno}: {(exc.text or '').strip()}"
+    else:
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename == attempt_path:
+                where = f"line {frame.lineno}: {(frame.line or '').strip()}"
+                break
+    message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+    if isinstance(exc, SystemExit):
+        message = f"sys.exit({exc.code!r})"
+    if isinstance(exc, EOFError):
+        message += " (input() read end of file: stdin is closed while grading)"
+    return {"kind": kind, "type": type(exc).__name__, "message": message[:600], "where": where,
+            "stage": stage}
+
+
+def _plain(value: object) -> dict:
+    """The attempt's return value as a plain tensor (or a description of what it was instead)."""
+    if not isinstance(value, torch.Tensor):
+        return {"type": f"{type(value).__module__}.{type(value).__qualname__}"}
+    with torch._C.DisableTorchFunctionSubclass():  # a subclass's overrides don't run here
+        plain = torch.Tensor.detach(value)
+        info = {"type": "torch.Tensor", "subclass": type(value) is not torch.Tensor,
+                "shape": tuple(plain.shape), "dtype": str(plain.dtype).removeprefix("torch."),
+                "device": str(plain.device)}
+        if plain.device.type != "meta" and plain.numel() <= MAX_ELEMENTS:
+            info["tensor"] = plain.cpu().clone()
+    return info
+
+
+def _prepare(value, device: str, grad: bool):
+    if isinstance(value, torch.Tensor):
+        value = value.to(device)
+        if grad and value.is_floating_point():
+            value.requires_grad_(True)
+    return value
+
+
+def _signature(obj) -> dict:
+    """Parameter names and defaults of a function, or of a module's __init__ and forward."""
+    def params(fn) -> list:
+        sig = inspect.signature(fn)
+        return [(p.name, repr(p.default) if p.default is not p.empty else None)
+                for p in sig.parameters.values() if p.name != "self"]
+
+    if isinstance(obj, type):
+        return {"kind": "class", "init": params(obj.__init__), "forward": params(obj.forward)}
+    return {"kind": "function" if callable(obj) else type(obj).__name__,
+            "call": params(obj) if callable(obj) else []}
+
+
+def _run(target, is_module: bool, run: dict, attempt_path: str) -> dict:
+    device, call, names = run["device"], run["call"], set()
+    args = [_prepare(a, device, run["grad"]) for a in call["args"]]
+    kwargs = {k: _prepare(v, device, run["grad"]) for k, v in call["kwargs"].items()}
+    inputs = {f"arg{i}": a for i, a in enumerate(args)} | kwargs
+    inputs = {k: v for k, v in inputs.items() if isinstance(v, torch.Tensor)}
+    before = {k: v.detach().clone() for k, v in inputs.items() if device != "meta"}
+    stage = "init"
+    try:
+        if is_module:
+            with Logged(names):
+                module = target(*call["init_args"], **call["init_kwargs"])
+            stage = "state_dict"
+            module.load_state_dict(run["state"], strict=True)
+            target = module.to(device=device, dtype=run["dtype"])
+        stage = "forward"
+        with Logged(names):
+            out = target(*args, **kwargs)
+        result = {"out": _plain(out), "calls": sorted(names)}
+        if run["grad"] and isinstance(out, torch.Tensor):
+            stage = "backward"
+            upstream = run["upstream"].to(device=device, dtype=out.dtype)
+            if out.shape != upstream.shape:
+                raise ValueError(f"output shape {tuple(out.shape)} is wrong: no gradients")
+            backward(out, upstream)
+            result["grads"] = {k: _grad(v) for k, v in inputs.items() if v.is_floating_point()}
+            if is_module:
+                result["param_grads"] = {n: _grad(p) for n, p in module.named_parameters()}
+    except BaseException as exc:  # noqa: BLE001 - whatever the attempt raises is a verdict
+        return {"error": _error(exc, attempt_path, stage), "calls": sorted(names)}
+    result["mutated"] = [k for k, v in before.items() if not _same(inputs[k], v)]
+    return result
+
+
+def _grad(t: torch.Tensor):
+    return None if t.grad is None else _plain(t.grad).get("tensor")
+
+
+def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    a = a.detach()
+    return a.shape == b.shape and bool(((a == b) | (a.isnan() & b.isnan())).all())
+
+
+def main(job_fd: int, result_fd: int, capture_fd: int, attempt_path: str, limits: dict) -> None:
+    """The child's whole life: confine, wait for the job, load the attempt, run it, report."""
+    _confine(capture_fd, limits["memory"], limits["cpu_seconds"])
+    job = _recv(job_fd)
+    sys.dont_write_bytecode = True  # leave no __pycache__ in the user's workspace
+    stem = os.path.splitext(os.path.basename(attempt_path))[0]
+    cache = os.path.join(os.path.dirname(attempt_path), "__pycache__", stem + ".")
+    _audit_solutions.allowed = (attempt_path, cache)
+    sys.addaudithook(_audit_solutions)
+    _load_and_run(job, result_fd, attempt_path)
+    _send(result_fd, ("done", _audit_solutions.reads))
+
+
+def _load_and_run(job: dict, result_fd: int, attempt_path: str) -> None:
+    names: set[str] = set()
+    try:
+        spec = importlib.util.spec_from_file_location("attempt", attempt_path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["attempt"] = module
+        with Logged(names):
+            spec.loader.exec_module(module)
+    except BaseException as exc:  # noqa: BLE001 - whatever the import raises is a verdict
+        _send(result_fd, ("load_error", _error(exc, attempt_path, "import"), sorted(names)))
+        return
+    target = getattr(module, job["entry"], None)
+    _send(result_fd, ("loaded", None if target is None else _signature(target), sorted(names)))
+    if target is None or (job["is_module"] and not isinstance(target, type)):
+        return
+    for key, run in job["runs"]:
+        _send(result_fd, ("run", key, _run(target, job["is_module"], run, attempt_path)))

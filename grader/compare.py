@@ -1,0 +1,104 @@
+"""Closeness and mismatch messages, in the words of ``torch.testing.assert_close``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+# Machine epsilon of the dtype the answer is judged in. float64 answers are judged at float32's
+# tolerance, so an attempt may compute in float32 inside.
+_EPS = {
+    torch.float16: 2.0**-10,
+    torch.bfloat16: 2.0**-7,
+    torch.float32: 2.0**-23,
+    torch.float64: 2.0**-23,
+}
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float
+    atol: float
+
+    def scaled(self, factor: float) -> "Tolerance":
+        return Tolerance(self.rtol * factor, self.atol * factor)
+
+
+def tolerance(dtype: torch.dtype, magnitude: float = 1.0) -> Tolerance:
+    """The tolerance for an answer in ``dtype`` whose inputs sit ``magnitude`` away from 0.
+
+    float32: torch.testing's defaults. float16/bfloat16: 8 ulps, because a correct attempt may
+    compute in the low precision itself, where each step rounds. Large inputs: rounding an
+    input of size M moves a correct answer by about eps * M (exp(x - logsumexp(x)) at 1e4 is
+    ~1e-3 off in float32), so the tolerance grows with it and no correct style is rejected.
+    """
+    eps = _EPS.get(dtype, _EPS[torch.float32])
+    base = Tolerance(1.3e-6, 1e-5) if eps == _EPS[torch.float32] else Tolerance(8 * eps, 8 * eps)
+    if magnitude <= 1:
+        return base
+    grown = 16 * eps * magnitude
+    return Tolerance(max(base.rtol, grown), max(base.atol, grown))
+
+
+def is_close(got: torch.Tensor, want: torch.Tensor, tol: Tolerance, equal_nan: bool = False) -> bool:
+    return got.shape == want.shape and bool(
+        torch.isclose(got.double(), want.double(), tol.rtol, tol.atol, equal_nan).all()
+    )
+
+
+def _index(flat: int, shape: torch.Size) -> tuple[int, ...]:
+    idx = []
+    for size in reversed(shape):
+        idx.append(flat % size)
+        flat //= size
+    return tuple(reversed(idx))
+
+
+def _fmt(i: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, i)) + (",)" if len(i) == 1 else ")")
+
+
+def mismatch(got: torch.Tensor, want: torch.Tensor, tol: Tolerance, worst: int = 3) -> str | None:
+    """None when ``got`` is close to ``want``; else a report of how far and where."""
+    g, w = got.double().reshape(-1), want.double().reshape(-1)
+    bad = ~torch.isclose(g, w, tol.rtol, tol.atol)
+    n_bad = int(bad.sum())
+    if n_bad == 0:
+        return None
+    shape = want.shape if want.dim() else torch.Size([1])
+    diff = (g - w).abs().nan_to_num(nan=float("inf"))
+    rel = diff / w.abs()
+    rel = rel.nan_to_num(nan=float("inf"))
+    i_abs, i_rel = int(diff.argmax()), int(rel.argmax())
+    lines = [
+        f"Mismatched elements: {n_bad} / {g.numel()} ({100 * n_bad / g.numel():.1f}%)",
+        f"Greatest absolute difference: {diff[i_abs].item():.4g} at index {_fmt(_index(i_abs, shape))}"
+        f" (up to {tol.atol:.2g} allowed)",
+        f"Greatest relative difference: {rel[i_rel].item():.4g} at index {_fmt(_index(i_rel, shape))}"
+        f" (up to {tol.rtol:.2g} allowed)",
+    ]
+    nonfinite = (~g.isfinite() & w.isfinite()).nonzero()
+    if len(nonfinite):
+        first = _fmt(_index(int(nonfinite[0]), shape))
+        lines.append(f"Yours has {len(nonfinite)} nan/inf where the reference is finite, first at {first}")
+    order = diff.argsort(descending=True)[: min(worst, n_bad)]
+    lines.append("index · yours · reference")
+    lines += [
+        f"  {_fmt(_index(int(i), shape))} · {g[i].item():.6g} · {w[i].item():.6g}" for i in order
+    ]
+    return "\n".join(lines)
+
+
+def named_shape(shape: tuple[int, ...], dims: dict[str, int]) -> str:
+    """``(B, H, Tq, dv) = (2, 3, 5, 6)``: names dims back when the case's sizes are distinct."""
+    names = {}
+    for name, size in dims.items():
+        names[size] = None if size in names else name
+    if not shape:
+        return "() (a scalar)"
+    named = [names.get(s) or str(s) for s in shape]
+    plain = "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
+    if named == [str(s) for s in shape]:
+        return plain
+    return "(" + ", ".join(named) + ") = " + plain

@@ -1,0 +1,402 @@
+"""Grading: plan the calls, run them in sandboxes, turn what comes back into a Scorecard."""
+
+from __future__ import annotations
+
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from . import registry
+from .child import _signature
+from .compare import is_close, mismatch, named_shape, tolerance
+from .results import AttemptError, CheckResult, NamedMistake, Scorecard
+from .sandbox import DEFAULT_TIMEOUT_S, Outcome, Sandbox
+from .spec import Call, Case, Drill
+from .torchfast import backward, warm_meta_device
+
+GRAD_SLACK = 10  # gradients go through one more pass of rounding than outputs
+
+
+@dataclass
+class Planned:
+    """A case made concrete: its inputs, and what the reference says, in float64."""
+
+    case: Case
+    call: Call
+    leak: Call | None
+    state: dict | None  # module drills: the reference's weights, in the case's dtype
+    expected: torch.Tensor
+    upstream: torch.Tensor | None = None  # the gradient fed back into the output
+    grads: dict = field(default_factory=dict)  # input label -> expected gradient
+    param_grads: dict = field(default_factory=dict)
+
+
+def grade(drill_id: str, path: str | Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> Scorecard:
+    """Grade one attempt file against one drill."""
+    return grade_many([(drill_id, path)], timeout_s)[0]
+
+
+def grade_many(attempts: list[tuple[str, str | Path]], timeout_s: float = DEFAULT_TIMEOUT_S
+               ) -> list[Scorecard]:
+    """Grade several attempts; their children run side by side."""
+    start = time.perf_counter()
+    # Once here rather than in every child: the children inherit it, and grading waits for it.
+    warm_meta_device()
+    # Fork every child before importing any reference, so no child holds one.
+    boxes = [Sandbox(str(Path(p).resolve()), timeout_s) for _, p in attempts]
+    plans = []
+    for box, (drill_id, _) in zip(boxes, attempts):
+        drill = registry.load(drill_id)
+        planned = [plan_case(drill, c) for c in drill.cases]
+        box.send(_job(drill, planned))
+        plans.append((drill, planned))
+    cards = []
+    for box, (drill, planned), (_, path) in zip(boxes, plans, attempts):
+        outcome = box.collect()
+        cards.append(judge(drill, planned, outcome, str(path), time.perf_counter() - start,
+                           timeout_s))
+    return cards
+
+
+# --- planning: inputs and the float64 truth -------------------------------------------------
+
+def _f64(value):
+    if isinstance(value, torch.Tensor) and value.is_floating_point():
+        return value.detach().to(torch.float64)
+    return value
+
+
+def _reference_state(drill: Drill, call: Call, case: Case) -> dict | None:
+    if not drill.is_module:
+        return None
+    torch.manual_seed(sum(map(ord, f"{drill.id}/{case.name}")))
+    module = drill.reference(*call.init_args, **call.init_kwargs)
+    return {k: v.detach().to(case.dtype) for k, v in module.state_dict().items()}
+
+
+def _instance(impl, call: Call, state: dict | None, dtype: torch.dtype):
+    """A callable for a reference or mistake: the function, or the module with ``state`` loaded."""
+    if not isinstance(impl, type):
+        return impl
+    module = impl(*call.init_args, **call.init_kwargs)
+    module.load_state_dict(state, strict=True)
+    return module.to(dtype)
+
+
+def plan_case(drill: Drill, case: Case) -> Planned:
+    call, leak = case.make(drill.id)
+    state = _reference_state(drill, call, case)
+    args = [_f64(a) for a in call.args]
+    kwargs = {k: _f64(v) for k, v in call.kwargs.items()}
+    inputs = {f"arg{i}": a for i, a in enumerate(args)} | kwargs
+    leaves = {k: v.requires_grad_(case.grad) for k, v in inputs.items()
+              if isinstance(v, torch.Tensor) and v.is_floating_point()}
+    target = _instance(drill.reference, call, state, torch.float64)
+    out = target(*args, **kwargs)
+    planned = Planned(case, call, leak, state, out.detach())
+    if case.grad:
+        gen = torch.Generator().manual_seed(len(case.name))
+        planned.upstream = torch.randn(out.shape, generator=gen, dtype=torch.float64).to(case.dtype)
+        backward(out, planned.upstream.to(torch.float64))
+        planned.grads = {k: v.grad for k, v in leaves.items()}
+        if drill.is_module:
+            planned.param_grads = {n: p.grad for n, p in target.named_parameters()}
+    return planned
+
+
+def _run(planned: Planned, call: Call, device: str = "cpu", grad: bool = False) -> dict:
+    return {"call": {"args": call.args, "kwargs": call.kwargs, "init_args": call.init_args,
+                     "init_kwargs": call.init_kwargs},
+            "state": planned.state, "dtype": planned.case.dtype, "device": device,
+            "grad": grad, "upstream": planned.upstream}
+
+
+def _job(drill: Drill, planned: list[Planned]) -> dict:
+    runs = []
+    for i, p in enumerate(planned):
+        runs.append((f"case:{i}", _run(p, p.call, grad=p.case.grad)))
+        if p.leak is not None:
+            runs.append((f"leak:{i}", _run(p, p.leak)))
+    # The meta device has no data: a tensor made without device= lands on the CPU and clashes.
+    runs.append(("meta", _run(planned[0], planned[0].call, device="meta")))
+    return {"entry": drill.entry, "is_module": drill.is_module, "runs": runs}
+
+
+# --- judging ---------------------------------------------------------------------------------
+
+def _label(drill: Drill, key: str) -> str:
+    """``arg0`` -> the reference's name for that parameter, e.g. ``x``."""
+    if not key.startswith("arg"):
+        return key
+    sig = _signature(drill.reference)
+    names = [n for n, _ in (sig["forward"] if drill.is_module else sig["call"])]
+    i = int(key[3:])
+    return names[i] if i < len(names) else key
+
+
+def _describe_error(err: dict) -> str:
+    where = f" at {err['where']}" if err.get("where") else ""
+    return f"{err['type']}: {err['message']}{where}"
+
+
+def _fatal(outcome: Outcome, running: str, timeout_s: float) -> AttemptError | None:
+    if outcome.ended == "timeout":
+        return AttemptError("timeout", f"stopped after {timeout_s:g} s while running {running}: "
+                                       "an infinite loop, or input() waiting forever?")
+    if outcome.ended == "signal":
+        name = signal.Signals(outcome.code).name
+        return AttemptError("crash", f"the process died of {name} while running {running}")
+    if outcome.ended == "exit":
+        return AttemptError("exit", f"the process exited with code {outcome.code} while running "
+                                    f"{running}: os._exit()/exit() ends grading - return instead")
+    return None
+
+
+def _signature_check(drill: Drill, got: dict) -> CheckResult:
+    want = _signature(drill.reference)
+    parts = ("init", "forward") if drill.is_module else ("call",)
+    name = f"defines {drill.entry} with the contract's signature"
+    if got["kind"] != want["kind"]:
+        return CheckResult("load", name, False,
+                           f"{drill.entry} is a {got['kind']}, expected a {want['kind']}")
+    for part in parts:
+        theirs = dict(got[part])
+        for pname, default in want[part]:
+            if pname not in theirs or (default is not None and theirs[pname] != default):
+                fmt = lambda ps: ", ".join(n + ("" if d is None else f"={d}") for n, d in ps)
+                where = f"{part}(...)" if drill.is_module else drill.entry
+                return CheckResult("load", name, False,
+                                   f"{where}: expected ({fmt(want[part])}), got ({fmt(got[part])})")
+    return CheckResult("load", name, True)
+
+
+class _Judge:
+    """Turns one child's outcome into checks, naming known mistakes where they match."""
+
+    def __init__(self, drill: Drill, planned: list[Planned], results: dict):
+        self.drill, self.planned, self.results = drill, planned, results
+        self.mistakes_seen: dict[str, None] = {}
+
+    def output_problem(self, p: Planned, out: dict, device: str = "cpu") -> str | None:
+        """Why the output is not even comparable (type, shape, dtype), or None."""
+        if out["type"] != "torch.Tensor":
+            return f"returned {out['type']}, expected a torch.Tensor"
+        want_dtype = p.case.dtype if p.expected.is_floating_point() else p.expected.dtype
+        dims = p.case.dims
+        if tuple(out["shape"]) != tuple(p.expected.shape):
+            return (f"expected shape {named_shape(tuple(p.expected.shape), dims)}, "
+                    f"got {named_shape(tuple(out['shape']), dims)}")
+        if out["dtype"] != str(want_dtype).removeprefix("torch."):
+            return (f"expected dtype {str(want_dtype).removeprefix('torch.')} (the input's), "
+                    f"got {out['dtype']}")
+        if out["device"] != device and not out["device"].startswith(device):
+            return f"expected the output on {device}, got {out['device']}"
+        if device != "meta" and "tensor" not in out:
+            return "the output is far too large to compare"
+        return None
+
+    def case_check(self, i: int, p: Planned) -> list[CheckResult]:
+        r = self.results.get(f"case:{i}")
+        name, category = p.case.name, p.case.category
+        if r is None:
+            return [CheckResult(category, name, False, "not run: grading stopped before it")]
+        if "error" in r:
+            err = r["error"]
+            cat = "load" if err["stage"] in ("init", "state_dict") else category
+            return [CheckResult(cat, name, False, _describe_error(err), self.diagnose(p, r))]
+        problem = self.output_problem(p, r["out"])
+        if problem:
+            return [CheckResult("shape", name, False, problem, self.diagnose(p, r))]
+        got = r["out"]["tensor"]
+        tol = tolerance(p.case.dtype, p.case.magnitude)
+        report = mismatch(got, p.expected, tol)
+        if report:
+            checks = [CheckResult(category, name, False, _context(p) + report, self.diagnose(p, r))]
+        else:
+            checks = [CheckResult(category, name, True)]
+        if p.leak is not None:
+            checks.append(self.leak_check(i, p, got, tol))
+        if p.case.grad:
+            checks += self.grad_checks(p, r)
+        return checks
+
+    def leak_check(self, i: int, p: Planned, got: torch.Tensor, tol) -> CheckResult:
+        name = f"{p.case.name}: masked-out inputs don't leak"
+        r = self.results.get(f"leak:{i}")
+        if r is None or "error" in r or self.output_problem(p, r["out"]):
+            why = _describe_error(r["error"]) if r and "error" in r else "no comparable output"
+            return CheckResult("masking", name, False, why)
+        if is_close(r["out"]["tensor"], got, tol):
+            return CheckResult("masking", name, True)
+        return CheckResult("masking", name, False,
+                           "changing only masked-out inputs moved the output, so masked positions "
+                           "still get weight: fill masked scores with -inf before the softmax\n"
+                           + (mismatch(r["out"]["tensor"], got, tol) or ""))
+
+    def grad_checks(self, p: Planned, r: dict) -> list[CheckResult]:
+        name = f"gradients ({p.case.name})"
+        tol = tolerance(p.case.dtype, p.case.magnitude).scaled(GRAD_SLACK)
+        if "grads" not in r:
+            return [CheckResult("gradients", name, False, "no gradient: backward did not run")]
+        problems = []
+        for key, want in {**p.grads, **p.param_grads}.items():
+            got = r["grads"].get(key, r.get("param_grads", {}).get(key))
+            label = _label(self.drill, key)
+            if got is None:
+                if key in p.grads:
+                    problems.append(f"no gradient reached {label}: is the output built from it, "
+                                    "without .detach(), .data or torch.no_grad()?")
+                continue  # missing parameter gradients have a check of their own
+            report = mismatch(got, want, tol)
+            if report:
+                problems.append(f"gradient of {label} differs:\n{report}")
+        checks = [CheckResult("gradients", name, not problems, "\n".join(problems))]
+        if self.drill.is_module:
+            unused = [n for n, g in r.get("param_grads", {}).items() if g is None]
+            checks.append(CheckResult(
+                "gradients", "every parameter receives a gradient", not unused,
+                f"no gradient reached {', '.join(unused)}: forward never uses them" if unused
+                else ""))
+        return checks
+
+    def device_check(self) -> CheckResult:
+        name = "runs on any device (tested on meta)"
+        r, p = self.results.get("meta"), self.planned[0]
+        if r is None:
+            return CheckResult("device", name, False, "not run: grading stopped before it")
+        if "error" in r:
+            return CheckResult("device", name, False, _describe_error(r["error"]) +
+                               "\nmake new tensors on the input's device: "
+                               "torch.ones(..., device=x.device)")
+        problem = self.output_problem(p, r["out"], device="meta")
+        return CheckResult("device", name, problem is None, problem or "")
+
+    def rules_checks(self, extra_calls: list[str], reads: list[str]) -> list[CheckResult]:
+        runs = [r for r in self.results.values() if isinstance(r, dict)]
+        calls = set(extra_calls).union(*(r.get("calls", ()) for r in runs))
+        checks = []
+        if self.drill.forbidden:
+            used = sorted(n for n in calls if any(f in n.lower() for f in self.drill.forbidden))
+            checks.append(CheckResult(
+                "rules", f"calls none of: {', '.join(self.drill.forbidden)}", not used,
+                f"called {', '.join(used)}: the drill is to write it yourself" if used else ""))
+        mutated = sorted({_label(self.drill, k) for r in runs for k in r.get("mutated", ())})
+        checks.append(CheckResult(
+            "rules", "leaves its inputs unchanged", not mutated,
+            f"modified {', '.join(mutated)} in place: work on a new tensor "
+            "(x = x - m, not x -= m or x.sub_(m))" if mutated else ""))
+        checks.append(CheckResult(
+            "rules", "does not read the hidden solutions", not reads,
+            f"tried to open {reads[0]}" if reads else ""))
+        return checks
+
+    def diagnose(self, p: Planned, r: dict) -> tuple[str, ...]:
+        """Known mistakes whose output on this case matches the attempt's."""
+        found = []
+        for m in self.drill.mistakes:
+            outcome = _mistake_outcome(self.drill, m.impl, p)
+            if _matches(r, outcome, p):
+                found.append(m.id)
+                self.mistakes_seen[m.id] = None
+        return tuple(found)
+
+
+def _context(p: Planned) -> str:
+    dims = " ".join(f"{k}={v}" for k, v in p.case.dims.items())
+    dtype = str(p.case.dtype).removeprefix("torch.")
+    return f"case: {p.case.name} · {dims} · {dtype}\n"
+
+
+def _mistake_outcome(drill: Drill, impl, p: Planned):
+    """What a known mistake returns (or raises) on the case's own inputs, at the case's dtype."""
+    try:
+        target = _instance(impl, p.call, p.state, p.case.dtype)
+        with torch.no_grad():
+            return target(*p.call.args, **p.call.kwargs)
+    except Exception as exc:  # noqa: BLE001 - a mistake may well raise: that is its outcome
+        return exc
+
+
+def _matches(r: dict, outcome, p: Planned) -> bool:
+    if "error" in r:
+        return isinstance(outcome, Exception) and (
+            type(outcome).__name__ == r["error"]["type"] and str(outcome)[:600] == r["error"]["message"])
+    if isinstance(outcome, Exception) or "tensor" not in r["out"]:
+        return False
+    got = r["out"]["tensor"]
+    if got.shape != outcome.shape or not got.isfinite().any():
+        return False  # all-nan agrees with every broken formula: it names nothing
+    tol = tolerance(p.case.dtype, p.case.magnitude)
+    return is_close(got, outcome, tol, equal_nan=True) and not is_close(outcome, p.expected, tol)
+
+
+def judge(drill: Drill, planned: list[Planned], outcome: Outcome, path: str, elapsed: float,
+          timeout_s: float = DEFAULT_TIMEOUT_S) -> Scorecard:
+    """The scorecard for one attempt, from what its sandbox sent back."""
+    frames = {f[0]: f for f in outcome.frames if f[0] != "run"}
+    results = {f[1]: f[2] for f in outcome.frames if f[0] == "run"}
+    reads = frames["done"][1] if "done" in frames else []
+    judge_ = _Judge(drill, planned, results)
+    card = lambda checks, error=None: Scorecard(  # noqa: E731
+        drill.id, path, tuple(checks), tuple(NamedMistake(m, drill.mistake(m).explain)
+                                             for m in judge_.mistakes_seen),
+        error, elapsed, outcome.output, drill.title)
+
+    if "load_error" in frames:
+        err = frames["load_error"][1]
+        kind = err["kind"] if err["kind"] != "exception" else "import"
+        message = _describe_error(err)
+        if kind == "not_implemented":
+            message = f"{drill.entry} is not implemented yet: fill in the stub in {path}"
+        checks = [CheckResult("load", "imports", False, message)]
+        checks += judge_.rules_checks(frames["load_error"][2], reads)[-1:]
+        return card(checks, AttemptError(kind, message))
+    running = _running(drill, planned, results, "loaded" in frames)
+    fatal = _fatal(outcome, running, timeout_s)
+    if "loaded" not in frames:
+        return card([CheckResult("load", "imports", False, fatal.message)], fatal)
+    signature = frames["loaded"][1]
+    if signature is None or (drill.is_module and signature["kind"] != "class"):
+        what = "class" if drill.is_module else "function"
+        message = f"{Path(path).name} defines no {what} named {drill.entry}"
+        return card([CheckResult("load", f"defines {drill.entry}", False, message)],
+                    AttemptError("missing", message))
+
+    errors = [r["error"] for r in results.values() if "error" in r]
+    if results and len(errors) == len(results) and all(
+            e["kind"] == "not_implemented" for e in errors):
+        message = f"{drill.entry} is not implemented yet: fill in the stub in {path}"
+        return card([CheckResult("load", "implemented", False, message)],
+                    AttemptError("not_implemented", message))
+
+    checks = [_signature_check(drill, signature)]
+    for i, p in enumerate(planned):
+        checks += judge_.case_check(i, p)
+    checks.append(judge_.device_check())
+    checks += judge_.rules_checks(frames["loaded"][2], reads)
+    return card(checks, fatal or _run_error(errors, results))
+
+
+def _running(drill: Drill, planned: list[Planned], results: dict, loaded: bool) -> str:
+    if not loaded:
+        return "the import of your file"
+    for i, p in enumerate(planned):
+        if f"case:{i}" not in results:
+            return f"case '{p.case.name}'"
+        if p.leak is not None and f"leak:{i}" not in results:
+            return f"the leak test of '{p.case.name}'"
+    return "the meta-device run"
+
+
+def _run_error(errors: list[dict], results: dict) -> AttemptError | None:
+    """An error for the scorecard when runs raised: a memory or exit error always counts; any
+    other only when nothing ran at all (else the failing checks tell the story)."""
+    for err in errors:
+        if err["kind"] in ("memory", "exit"):
+            return AttemptError(err["kind"], _describe_error(err))
+    if errors and len(errors) == len(results):
+        return AttemptError("exception", _describe_error(errors[0]))
+    return None

@@ -1,0 +1,137 @@
+"""The parent's side of the sandbox: fork a child, send it a job, gather what comes back.
+
+Children are forked from a process that has imported torch but no reference solution, so a
+check pays one torch import and the attempt never shares a process with the answers.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import queue
+import signal
+import struct
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from . import child
+
+DEFAULT_TIMEOUT_S = float(os.environ.get("HANDWRITE_TIMEOUT", "5"))
+MEMORY_HEADROOM = 2 << 30  # bytes the attempt may allocate beyond what torch already uses
+
+
+@dataclass
+class Outcome:
+    """Everything one child sent, and how it ended."""
+
+    frames: list = field(default_factory=list)
+    ended: str = "done"  # done, timeout, exit (code), signal (number)
+    code: int = 0
+    output: str = ""
+
+
+class Sandbox:
+    """One forked child that will run one attempt file."""
+
+    def __init__(self, attempt_path: str, timeout_s: float = DEFAULT_TIMEOUT_S):
+        self.timeout_s = timeout_s
+        self._capture = tempfile.TemporaryFile()
+        job_r, self._job_w = os.pipe()
+        self._result_r, result_w = os.pipe()
+        limits = {"memory": MEMORY_HEADROOM, "cpu_seconds": int(timeout_s) + 5}
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns into the caller's code
+            code = 70
+            try:
+                os.close(self._job_w)
+                os.close(self._result_r)
+                child.main(job_r, result_w, self._capture.fileno(), attempt_path, limits)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(job_r)
+        os.close(result_w)
+        try:
+            os.setpgid(self.pid, self.pid)
+        except OSError:  # the child already did it, or already died: both fine
+            pass
+        self._frames: queue.Queue = queue.Queue()
+        self._deadline = float("inf")
+
+    def send(self, job: dict) -> None:
+        """Hand the child its job; the clock starts now."""
+        data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            os.write(self._job_w, struct.pack("<Q", len(data)))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._job_w, view):]
+        except BrokenPipeError:  # the child died before reading: collect() says why
+            pass
+        os.close(self._job_w)
+        self._deadline = time.monotonic() + self.timeout_s
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        """Read frames as they come, so a child never blocks on a full pipe."""
+        with os.fdopen(self._result_r, "rb") as pipe:
+            while header := pipe.read(8):
+                data = pipe.read(struct.unpack("<Q", header)[0])
+                try:  # weights_only: the child's bytes can hold tensors and plain data, no code
+                    self._frames.put(torch.load(io.BytesIO(data), weights_only=True))
+                except Exception:  # noqa: BLE001 - a garbled frame ends the conversation
+                    break
+        self._frames.put(None)
+
+    def collect(self) -> Outcome:
+        """Wait for the child to finish, or kill its whole process group at the deadline."""
+        outcome = Outcome()
+        while True:
+            try:
+                frame = self._frames.get(timeout=max(0.0, self._deadline - time.monotonic()))
+            except queue.Empty:
+                outcome.ended = "timeout"
+                self.kill()
+                break
+            if frame is None:
+                break
+            outcome.frames.append(frame)
+            if frame[0] == "done":
+                break
+        status = self._wait(outcome.ended == "timeout")
+        if outcome.ended != "timeout" and (not outcome.frames or outcome.frames[-1][0] != "done"):
+            if os.WIFSIGNALED(status):
+                signum = os.WTERMSIG(status)
+                outcome.ended = "timeout" if signum == signal.SIGXCPU else "signal"
+                outcome.code = signum
+            else:
+                outcome.ended, outcome.code = "exit", os.WEXITSTATUS(status)
+        outcome.output = self._read_output()
+        return outcome
+
+    def _wait(self, killed: bool) -> int:
+        deadline = time.monotonic() + (5 if killed else 2)
+        while time.monotonic() < deadline:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return status
+            time.sleep(0.002)
+        self.kill()
+        return os.waitpid(self.pid, 0)[1]
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def _read_output(self) -> str:
+        self._capture.seek(0)
+        text = self._capture.read(4096).decode("utf-8", "replace")
+        self._capture.close()
+        return text

@@ -1,0 +1,122 @@
+"""The drill format: everything a drill declares, so that the grader needs no code per drill.
+
+A drill lives in two files: ``drills/<id>.py`` (the stub the user fills in) and
+``solutions/<id>.py`` (the reference, shown by ``handwrite solution``), plus its spec in
+``solutions/<id>_spec.py``, which builds one :class:`Drill` named ``DRILL``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import torch
+
+CATEGORIES = ("load", "shape", "numerics", "masking", "stability", "gradients", "device", "rules")
+DIFFICULTIES = ("easy", "medium", "hard")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of the attempt: arguments, and constructor arguments for module drills."""
+
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    init_args: tuple = ()  # module drills: MyModule(*init_args, **init_kwargs)
+    init_kwargs: dict = field(default_factory=dict)
+
+
+class Rand:
+    """Deterministic inputs for one case, made in float64 and rounded to the case's dtype."""
+
+    def __init__(self, seed: str, dtype: torch.dtype):
+        self.gen = torch.Generator().manual_seed(zlib.crc32(seed.encode()))
+        self.dtype = dtype
+
+    def normal(self, *shape: int, scale: float = 1.0, offset: float = 0.0) -> torch.Tensor:
+        x = torch.randn(shape, generator=self.gen, dtype=torch.float64) * scale + offset
+        return x.to(self.dtype)
+
+    def noncontiguous(self, *shape: int, **kw: float) -> torch.Tensor:
+        """Same values as ``normal`` would give, but a transposed view: catches ``.view`` bugs."""
+        swapped = (*shape[:-2], shape[-1], shape[-2])
+        return self.normal(*swapped, **kw).transpose(-1, -2)
+
+    def integers(self, high: int, *shape: int) -> torch.Tensor:
+        return torch.randint(high, shape, generator=self.gen)
+
+    def keep_mask(self, *shape: int, p: float = 0.6) -> torch.Tensor:
+        """Bool mask, True = may attend; every row along the last dim keeps at least one key."""
+        mask = torch.rand(shape, generator=self.gen) < p
+        mask[..., 0] = True  # a row with every key masked is undefined: never test it
+        return mask
+
+    def manual_seed(self) -> int:
+        """A seed for module initialisation, drawn from this case's stream."""
+        return int(torch.randint(2**31 - 1, (1,), generator=self.gen))
+
+
+Build = Callable[[Rand, SimpleNamespace], Call]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input the attempt is run on and compared to the reference."""
+
+    name: str  # what makes the case special, as the user reads it
+    category: str  # the category it judges: shape, numerics, masking or stability
+    dims: dict[str, int]  # named dims, each a distinct size, so errors can name dims back
+    build: Build  # makes the Call from (rand, dims)
+    dtype: torch.dtype = torch.float32
+    magnitude: float = 1.0  # scale of the inputs: the tolerance grows with it
+    grad: bool = False  # also compare input and parameter gradients
+    # masking: return the call with masked-out inputs changed; the output must not move
+    leak: Callable[[Call, Rand, SimpleNamespace], Call] | None = None
+
+    def __post_init__(self) -> None:
+        assert self.category in ("shape", "numerics", "masking", "stability"), self.category
+
+    def make(self, drill_id: str) -> tuple[Call, Call | None]:
+        rand = Rand(f"{drill_id}/{self.name}", self.dtype)
+        dims = SimpleNamespace(**self.dims)
+        call = self.build(rand, dims)
+        return call, (self.leak(call, rand, dims) if self.leak else None)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer: same contract as the reference, with one classic bug."""
+
+    id: str  # stable id, listed in --json "mistakes"
+    explain: str  # one line: what is wrong and how to fix it
+    impl: Any  # a function, or an nn.Module class for module drills
+
+
+@dataclass(frozen=True)
+class Drill:
+    """Everything the grader, the CLI and the tests know about one drill."""
+
+    id: str
+    title: str
+    difficulty: str  # easy, medium or hard
+    tags: tuple[str, ...]
+    minutes: int  # time budget in a mock interview
+    entry: str  # the name the attempt must define
+    reference: Any  # the reference function, or nn.Module class
+    cases: tuple[Case, ...]
+    mistakes: tuple[Mistake, ...]
+    hints: tuple[str, ...]  # progressive: vague first, specific last
+    forbidden: tuple[str, ...] = ()  # names that may not be called, matched by any route
+    aliases: tuple[str, ...] = ()  # other ids the CLI accepts, e.g. "cross-entropy"
+
+    def __post_init__(self) -> None:
+        assert self.difficulty in DIFFICULTIES, self.difficulty
+
+    @property
+    def is_module(self) -> bool:
+        return isinstance(self.reference, type)
+
+    def mistake(self, mistake_id: str) -> Mistake:
+        return next(m for m in self.mistakes if m.id == mistake_id)
