@@ -162,6 +162,19 @@ _audit_solutions.reads = []
 _audit_solutions.allowed = ("", "")
 
 
+def _forget_solutions() -> None:
+    """A parent that graded before (tests, a notebook) may hold the references in sys.modules,
+    where an import would find them without opening a file: drop them in the child."""
+    for name in [n for n in sys.modules if n.startswith("handwrite.solutions")]:
+        del sys.modules[name]
+    parent = sys.modules.get("handwrite")
+    if parent is not None and hasattr(parent, "solutions"):
+        delattr(parent, "solutions")
+    registry = sys.modules.get("handwrite.grader.registry")
+    if registry is not None:
+        registry.load.cache_clear()
+
+
 def _error(exc: BaseException, attempt_path: str, stage: str) -> dict:
     if isinstance(exc, SystemExit):
         kind = "exit"
@@ -246,19 +259,28 @@ def _run(target, is_module: bool, run: dict, attempt_path: str) -> dict:
         with Logged(names):
             out = target(*args, **kwargs)
         result = {"out": _plain(out), "calls": sorted(names)}
-        if run["grad"] and isinstance(out, torch.Tensor):
-            stage = "backward"
-            upstream = run["upstream"].to(device=device, dtype=out.dtype)
-            if out.shape != upstream.shape:
-                raise ValueError(f"output shape {tuple(out.shape)} is wrong: no gradients")
-            backward(out, upstream)
-            result["grads"] = {k: _grad(v) for k, v in inputs.items() if v.is_floating_point()}
-            if is_module:
-                result["param_grads"] = {n: _grad(p) for n, p in module.named_parameters()}
     except BaseException as exc:  # noqa: BLE001 - whatever the attempt raises is a verdict
         return {"error": _error(exc, attempt_path, stage), "calls": sorted(names)}
+    if run["grad"]:
+        try:
+            result |= _gradients(out, run, inputs, module if is_module else None)
+        except BaseException as exc:  # noqa: BLE001
+            result["grad_error"] = _error(exc, attempt_path, "backward")
     result["mutated"] = [k for k, v in before.items() if not _same(inputs[k], v)]
     return result
+
+
+def _gradients(out, run: dict, inputs: dict, module) -> dict:
+    if not isinstance(out, torch.Tensor):
+        raise TypeError("the output is not a tensor: no gradients")
+    upstream = run["upstream"].to(device=out.device, dtype=out.dtype)
+    if out.shape != upstream.shape:
+        raise ValueError(f"the output's shape {tuple(out.shape)} is wrong: no gradients")
+    backward(out, upstream)
+    grads = {"grads": {k: _grad(v) for k, v in inputs.items() if v.is_floating_point()}}
+    if module is not None:
+        grads["param_grads"] = {n: _grad(p) for n, p in module.named_parameters()}
+    return grads
 
 
 def _grad(t: torch.Tensor):
@@ -274,6 +296,7 @@ def main(job_fd: int, result_fd: int, capture_fd: int, attempt_path: str, limits
     """The child's whole life: confine, wait for the job, load the attempt, run it, report."""
     _confine(capture_fd, limits["memory"], limits["cpu_seconds"])
     job = _recv(job_fd)
+    _forget_solutions()
     sys.dont_write_bytecode = True  # leave no __pycache__ in the user's workspace
     stem = os.path.splitext(os.path.basename(attempt_path))[0]
     cache = os.path.join(os.path.dirname(attempt_path), "__pycache__", stem + ".")

@@ -67,26 +67,30 @@ def mismatch(got: torch.Tensor, want: torch.Tensor, tol: Tolerance, worst: int =
     if n_bad == 0:
         return None
     shape = want.shape if want.dim() else torch.Size([1])
-    diff = (g - w).abs().nan_to_num(nan=float("inf"))
-    rel = diff / w.abs()
-    rel = rel.nan_to_num(nan=float("inf"))
-    i_abs, i_rel = int(diff.argmax()), int(rel.argmax())
-    lines = [
-        f"Mismatched elements: {n_bad} / {g.numel()} ({100 * n_bad / g.numel():.1f}%)",
-        f"Greatest absolute difference: {diff[i_abs].item():.4g} at index {_fmt(_index(i_abs, shape))}"
-        f" (up to {tol.atol:.2g} allowed)",
-        f"Greatest relative difference: {rel[i_rel].item():.4g} at index {_fmt(_index(i_rel, shape))}"
-        f" (up to {tol.rtol:.2g} allowed)",
-    ]
+    lines = [f"Mismatched elements: {n_bad} / {g.numel()} ({100 * n_bad / g.numel():.1f}%)"]
+    finite = g.isfinite() & w.isfinite()
+    if (finite & bad).any():  # nan/inf answers are counted below, not as a difference
+        diff = torch.where(finite, (g - w).abs(), 0.0)
+        rel = torch.where(finite & (w != 0), diff / w.abs(), 0.0)
+        rel = torch.where(finite & (w == 0) & (diff > 0), float("inf"), rel)
+        i_abs, i_rel = int(diff.argmax()), int(rel.argmax())
+        lines += [
+            f"Greatest absolute difference: {diff[i_abs].item():.4g} at index "
+            f"{_fmt(_index(i_abs, shape))} (up to {tol.atol:.2g} allowed)",
+            f"Greatest relative difference: {rel[i_rel].item():.4g} at index "
+            f"{_fmt(_index(i_rel, shape))} (up to {tol.rtol:.2g} allowed)",
+        ]
     nonfinite = (~g.isfinite() & w.isfinite()).nonzero()
     if len(nonfinite):
         first = _fmt(_index(int(nonfinite[0]), shape))
-        lines.append(f"Yours has {len(nonfinite)} nan/inf where the reference is finite, first at {first}")
-    order = diff.argsort(descending=True)[: min(worst, n_bad)]
+        lines.append(f"Yours has {len(nonfinite)} nan/inf where the reference is finite, "
+                     f"first at index {first}")
+    # Worst first: non-finite answers, then by absolute difference.
+    badness = torch.where(finite, (g - w).abs(), float("inf")).masked_fill(~bad, -1.0)
+    order = badness.argsort(descending=True, stable=True)[: min(worst, n_bad)]
     lines.append("index · yours · reference")
-    lines += [
-        f"  {_fmt(_index(int(i), shape))} · {g[i].item():.6g} · {w[i].item():.6g}" for i in order
-    ]
+    lines += [f"  {_fmt(_index(int(i), shape))} · {g[i].item():.6g} · {w[i].item():.6g}"
+              for i in order]
     return "\n".join(lines)
 
 

@@ -239,6 +239,9 @@ class _Judge:
     def grad_checks(self, p: Planned, r: dict) -> list[CheckResult]:
         name = f"gradients ({p.case.name})"
         tol = tolerance(p.case.dtype, p.case.magnitude).scaled(GRAD_SLACK)
+        if "grad_error" in r:
+            return [CheckResult("gradients", name, False, "backward failed: "
+                                + _describe_error(r["grad_error"]))]
         if "grads" not in r:
             return [CheckResult("gradients", name, False, "no gradient: backward did not run")]
         problems = []

@@ -5,6 +5,8 @@ import torch
 from handwrite.grader.spec import Call, Case, Drill, Mistake
 from handwrite.solutions.softmax import softmax
 
+reference = softmax  # the name a mistake uses to call the reference (see grader/selftest.py)
+
 
 def _logits(scale: float = 1.0, dim: int = -1, noncontiguous: bool = False):
     def build(r, d):
@@ -49,7 +51,7 @@ def global_max(x, dim=-1):
 
 
 def ignores_dim(x, dim=-1):
-    return softmax(x, -1)
+    return reference(x, -1)
 
 
 DRILL = Drill(

@@ -1,0 +1,2 @@
+# expect: rules, load
+from handwrite.solutions.softmax import softmax  # noqa: F401
