@@ -8,6 +8,7 @@ monkeypatches torch or returns a lying Tensor subclass fools nobody.
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import importlib.util
 import inspect
 import io
@@ -123,6 +124,7 @@ def _recv(fd: int) -> object:
 def _confine(capture_fd: int, memory_headroom: int, cpu_seconds: int) -> None:
     """Own process group, no stdin, output captured, memory and file size capped."""
     os.setpgid(0, 0)
+    faulthandler.disable()  # a crash is reported by the parent, not dumped on the user's terminal
     try:  # die with the parent, so a Ctrl-C'd check never leaves a spinning child
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -319,7 +321,7 @@ def _load_and_run(job: dict, result_fd: int, attempt_path: str) -> None:
         return
     target = getattr(module, job["entry"], None)
     _send(result_fd, ("loaded", None if target is None else _signature(target), sorted(names)))
-    if target is None or (job["is_module"] and not isinstance(target, type)):
+    if target is None or isinstance(target, type) != job["is_module"] or not callable(target):
         return
     for key, run in job["runs"]:
         _send(result_fd, ("run", key, _run(target, job["is_module"], run, attempt_path)))

@@ -362,9 +362,11 @@ def judge(drill: Drill, planned: list[Planned], outcome: Outcome, path: str, ela
     if "loaded" not in frames:
         return card([CheckResult("load", "imports", False, fatal.message)], fatal)
     signature = frames["loaded"][1]
-    if signature is None or (drill.is_module and signature["kind"] != "class"):
-        what = "class" if drill.is_module else "function"
+    what = "class" if drill.is_module else "function"
+    if signature is None or signature["kind"] != what:
         message = f"{Path(path).name} defines no {what} named {drill.entry}"
+        if signature is not None:
+            message += f" ({drill.entry} is a {signature['kind']})"
         return card([CheckResult("load", f"defines {drill.entry}", False, message)],
                     AttemptError("missing", message))
 

@@ -1,0 +1,171 @@
+"""The `handwrite` command: parses arguments and renders. Everything else is a library call."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+import handwrite
+from handwrite.grader import HandwriteError, grade, grade_many, registry, render, workspace
+from handwrite.grader.progress import Progress
+from handwrite.grader.selftest import reference_source
+
+DEMO_ATTEMPT = Path(handwrite.__file__).parent / "examples" / "blog_attention.py"
+DEMO_MISTAKES = ("unused-projection", "mask-fill-overflow")
+
+app = typer.Typer(
+    help="Practise the write-it-by-hand part of ML and LLM interviews, graded in about a second.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+out = render.console()
+err = render.console(stderr=True)
+
+DrillArg = Annotated[str, typer.Argument(help="Drill id, e.g. softmax or cross-entropy.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Don't ask for confirmation.")]
+
+
+def _friendly(command):
+    """Library errors become one clear line on stderr and an exit code, never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except HandwriteError as e:
+            err.print(f"[bold red]error:[/] {e}", markup=True, highlight=False)
+            raise typer.Exit(e.exit_code) from None
+    return wrapper
+
+
+def _progress() -> Progress | None:
+    """The workspace's progress database, or None (with a warning) if it can't be opened."""
+    try:
+        progress = Progress(workspace.home())
+    except Exception as e:  # noqa: BLE001 - a broken history never blocks practice
+        err.print(f"warning: progress not saved ({e})", style="yellow", markup=False)
+        return None
+    if progress.moved_aside:
+        err.print(f"warning: the progress database was damaged; moved it to "
+                  f"{progress.moved_aside} and started a new one", style="yellow", markup=False)
+    return progress
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"handwrite {handwrite.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version.")] = False) -> None:
+    """Practise the write-it-by-hand part of ML and LLM interviews, graded in about a second.
+
+    Attempts live in ~/handwrite (set HANDWRITE_HOME to move it).
+    """
+
+
+@app.command()
+@_friendly
+def demo() -> None:
+    """Grade a bundled attention attempt with the seed blog's two classic mistakes."""
+    card = grade("attention", DEMO_ATTEMPT)
+    out.print(render.scorecard(card))
+    found = [m for m in DEMO_MISTAKES if m in [n.id for n in card.mistakes]]
+    out.print(f"\nThis attempt is written like the blog post handwrite grew from. The grader "
+              f"named {len(found)} of its {len(DEMO_MISTAKES)} mistakes: {', '.join(found)}.\n"
+              "Your turn: handwrite attempt attention", markup=False)
+    raise typer.Exit(0 if len(found) == len(DEMO_MISTAKES) else 1)
+
+
+@app.command("list")
+@_friendly
+def list_() -> None:
+    """The catalog: every drill, its level, tags, time budget and your best result."""
+    progress = _progress()
+    out.print(render.catalog(registry.all_drills(), progress.best() if progress else {}))
+
+
+@app.command()
+@_friendly
+def attempt(drill: DrillArg) -> None:
+    """Start a drill: lay its stub into the workspace and print the task."""
+    drill_id = registry.resolve(drill)
+    path, created = workspace.start(drill_id)
+    out.print(render.task(registry.load(drill_id), workspace.task(drill_id), str(path), created))
+
+
+@app.command()
+@_friendly
+def check(
+    drill: Annotated[Optional[str], typer.Argument(
+        help="Drill id; leave out to grade every attempt in the workspace.")] = None,
+    file: Annotated[Optional[Path], typer.Option(
+        "--file", "-f", help="Grade this file instead of the workspace attempt.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every failure.")] = False,
+) -> None:
+    """Grade an attempt and print its scorecard (exit 0 only if every check passes)."""
+    if drill is None and file is not None:
+        drill = file.stem  # `handwrite check --file softmax.py` names its drill
+    ids = [registry.resolve(drill)] if drill else workspace.attempted()
+    if not ids:
+        raise handwrite.grader.NothingAttempted(workspace.home())
+    cards = grade_many([(d, workspace.existing_attempt(d, file)) for d in ids])
+    progress = _progress()
+    for card in cards:
+        if progress:
+            progress.record(card)
+    if as_json:
+        body = cards[0].to_json() if drill else {
+            "passed": all(c.passed for c in cards), "drills": [c.to_json() for c in cards]}
+        sys.stdout.write(json.dumps(body) + "\n")
+    else:
+        for card in cards:
+            out.print(render.scorecard(card, verbose))
+        if len(cards) > 1:
+            out.print(render.summary(cards))
+    raise typer.Exit(0 if all(c.passed for c in cards) else 1)
+
+
+@app.command()
+@_friendly
+def hint(drill: DrillArg) -> None:
+    """Show the next hint for a drill: one more each time, vague first."""
+    spec = registry.load(registry.resolve(drill))
+    progress = _progress()
+    index = progress.next_hint(spec.id, len(spec.hints)) if progress else 0
+    out.print(render.hint(spec, index))
+
+
+@app.command()
+@_friendly
+def solution(drill: DrillArg, yes: YesOpt = False) -> None:
+    """Show the reference solution (asks first unless you have passed the drill)."""
+    spec = registry.load(registry.resolve(drill))
+    progress = _progress()
+    if not (yes or (progress and progress.ever_passed(spec.id))):
+        if not typer.confirm(f"You haven't passed {spec.id} yet. Show the solution?", err=True):
+            raise typer.Exit(1)
+    out.print(render.code(reference_source(spec), out))
+
+
+@app.command()
+@_friendly
+def reset(drill: DrillArg, yes: YesOpt = False) -> None:
+    """Put the stub back in place of your attempt (asks first; --yes skips)."""
+    drill_id = registry.resolve(drill)
+    path = workspace.attempt_path(drill_id)
+    if path.exists() and not yes:
+        if not typer.confirm(f"Replace {path} with the stub? Your attempt will be lost.",
+                             err=True):
+            raise typer.Exit(1)
+    out.print(f"{workspace.reset(drill_id)} is the stub again.", markup=False)
+
+
+def main() -> None:
+    app()

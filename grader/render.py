@@ -1,0 +1,178 @@
+"""Everything a person reads, drawn with rich. The only module that imports rich.
+
+Grader text goes in as ``Text`` (never markup), so brackets in shapes like [B, T] stay literal.
+Colour follows rich: off when piped or when NO_COLOR is set.
+"""
+
+from __future__ import annotations
+
+import os
+
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from .results import Scorecard, Verdict
+from .spec import CATEGORIES, Drill
+
+VERDICTS = {
+    Verdict.PASS: ("✓ PASS", "bold green"),
+    Verdict.FAIL: ("✗ FAIL", "bold red"),
+    Verdict.ERROR: ("✗ ERROR", "bold red"),
+    Verdict.TODO: ("… NOT IMPLEMENTED", "bold yellow"),
+}
+DETAILED_FAILURES = 3  # failing checks shown in full unless --verbose
+MESSAGE_LINES = 14  # lines of one failure message shown unless --verbose
+
+
+def console(stderr: bool = False) -> Console:
+    con = Console(stderr=stderr, highlight=False)
+    if con.is_terminal and con.width > 100:
+        con.width = 100  # a card wider than 100 columns is harder to read, not easier
+    return con
+
+
+def _mark(ok: bool) -> Text:
+    return Text("✓", "green") if ok else Text("✗", "red")
+
+
+def _home(path: str) -> str:
+    home = os.path.expanduser("~")
+    return "~" + path[len(home):] if path.startswith(home + os.sep) else path
+
+
+def scorecard(card: Scorecard, verbose: bool = False) -> Group:
+    """The scorecard of one attempt: verdict, categories, why each failure failed."""
+    label, style = VERDICTS[card.verdict]
+    passed = sum(c.passed for c in card.checks)
+    title = Text.assemble((f" {card.drill}", "bold"), f" · {card.title} ")
+    subtitle = Text(f"{_home(card.path)} · {passed}/{len(card.checks)} checks passed · "
+                    f"{card.elapsed_s:.2f} s")
+    header = Panel(subtitle, title=title, title_align="left",
+                   subtitle=Text(f" {label} ", style), subtitle_align="right",
+                   border_style=style.split()[-1])
+    parts = [header]
+    if card.verdict is Verdict.TODO:
+        parts.append(Padding(Text(card.error.message), (0, 2)))
+        return Group(*parts)
+    parts.append(_categories(card))
+    if card.error is not None:
+        parts.append(Padding(Text.assemble((f"{card.error.kind}: ", "bold red"),
+                                           _clip(card.error.message, verbose)), (1, 2, 0, 2)))
+    # A failure that only repeats the error above needs no second telling.
+    failures = [c for c in card.checks
+                if not c.passed and not (card.error and c.message == card.error.message)]
+    shown = failures if verbose else failures[:DETAILED_FAILURES]
+    for check in shown:
+        body = Text(_clip(check.message, verbose))
+        if check.mistakes:
+            body.append("\nlikely cause: ", "bold")
+            body.append(", ".join(check.mistakes), "yellow")
+        # Indented by 2 only: assert_close-style lines are ~78 columns and must fit in 80.
+        parts.append(Padding(Group(
+            Text.assemble(("✗ ", "red"), (check.category, "bold"), f" · {check.name}"),
+            Padding(body, (0, 0, 0, 2))), (1, 0, 0, 0)))
+    if len(failures) > len(shown):
+        parts.append(Padding(Text(f"… {len(failures) - len(shown)} more failing checks: "
+                                  "--verbose shows them all", "dim"), (1, 0, 0, 2)))
+    if card.mistakes:
+        lines = Text("Likely cause", "bold yellow")
+        for m in card.mistakes:
+            lines.append("\n• ")
+            lines.append(m.id, "yellow")
+            lines.append(f" — {m.explain}")
+        parts.append(Padding(lines, (1, 0, 0, 0)))
+    if card.output.strip():
+        printed = "\n".join(card.output.strip().splitlines()[:8])
+        parts.append(Padding(Group(Text("Your file printed:", "dim"), Text(printed, "dim")),
+                             (1, 0, 0, 2)))
+    return Group(*parts)
+
+
+def _clip(message: str, verbose: bool) -> str:
+    lines = message.splitlines()
+    if verbose or len(lines) <= MESSAGE_LINES:
+        return message
+    return "\n".join(lines[:MESSAGE_LINES] + [f"… ({len(lines) - MESSAGE_LINES} more lines)"])
+
+
+def _categories(card: Scorecard) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(width=2)
+    table.add_column(width=2)
+    table.add_column(min_width=10)
+    table.add_column(justify="right", min_width=5)
+    table.add_column(overflow="ellipsis", no_wrap=True, ratio=1)
+    for category in CATEGORIES:
+        checks = [c for c in card.checks if c.category == category]
+        if not checks:
+            continue
+        failing = [c.name for c in checks if not c.passed]
+        table.add_row("", _mark(not failing), category,
+                      f"{len(checks) - len(failing)}/{len(checks)}",
+                      Text(", ".join(failing), "red"))
+    return table
+
+
+def summary(cards: list[Scorecard]) -> Table:
+    """One line per drill, after ``handwrite check`` of every attempt."""
+    table = Table(title="All attempts", title_justify="left", expand=False)
+    for col in ("drill", "verdict", "checks", "likely cause"):
+        table.add_column(col)
+    for card in cards:
+        label, style = VERDICTS[card.verdict]
+        table.add_row(card.drill, Text(label, style),
+                      f"{sum(c.passed for c in card.checks)}/{len(card.checks)}",
+                      ", ".join(m.id for m in card.mistakes))
+    return table
+
+
+def catalog(drills: list[Drill], best: dict) -> Table:
+    """``handwrite list``: every drill, with the user's best result."""
+    table = Table(expand=False)
+    for col in ("drill", "title", "level", "tags", "min", "your best"):
+        table.add_column(col, no_wrap=col in ("drill", "level", "min"))
+    for d in drills:
+        b = best.get(d.id)
+        if b is None:
+            result = Text("—", "dim")
+        elif b.passed:
+            result = Text("✓ passed", "green")
+        else:
+            result = Text(f"{b.checks_passed}/{b.checks_total}", "yellow")
+        table.add_row(d.id, d.title, d.difficulty, ", ".join(d.tags), str(d.minutes), result)
+    return table
+
+
+def task(drill: Drill, statement: str, path: str, created: bool) -> Group:
+    """``handwrite attempt``: the task, and where to write the answer."""
+    where = Text.assemble(("Edit: ", "bold"), _home(path))
+    if not created:
+        where = Text.assemble(("Already started: ", "bold yellow"), _home(path),
+                              "\n(kept as it is; `handwrite reset ", drill.id,
+                              "` puts the stub back)")
+    meta = Text(f"{drill.difficulty} · {', '.join(drill.tags)} · about {drill.minutes} min",
+                "dim")
+    return Group(Panel(Group(meta, Text(""), Text(statement)),
+                       title=Text(f" {drill.id} · {drill.title} ", "bold"), title_align="left"),
+                 where)
+
+
+def hint(drill: Drill, index: int) -> Text:
+    total = len(drill.hints)
+    text = Text.assemble((f"Hint {index + 1}/{total}", "bold yellow"), f" · {drill.id}\n",
+                         drill.hints[index])
+    if index + 1 == total:
+        text.append("\n(that was the last hint: `handwrite solution "
+                    f"{drill.id}` shows the reference)", "dim")
+    return text
+
+
+def code(source: str, con: Console) -> Syntax | Text:
+    """The reference, highlighted on a terminal; plain text when piped, to copy as it is."""
+    if not con.is_terminal:
+        return Text(source)
+    return Syntax(source, "python", theme="ansi_dark", line_numbers=False)
