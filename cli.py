@@ -151,7 +151,7 @@ def solution(drill: DrillArg, yes: YesOpt = False) -> None:
     if not (yes or (progress and progress.ever_passed(spec.id))):
         if not typer.confirm(f"You haven't passed {spec.id} yet. Show the solution?", err=True):
             raise typer.Exit(1)
-    out.print(render.code(reference_source(spec), out))
+    render.show_code(reference_source(spec), out)
 
 
 @app.command()

@@ -25,7 +25,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from .torchfast import backward
+from .torchfast import backward, warm_meta_device
 
 SOLUTIONS_DIR = str(Path(__file__).resolve().parent.parent / "solutions")
 OUTPUT_LIMIT = 64 * 1024  # bytes of the attempt's prints kept
@@ -294,12 +294,15 @@ def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
     return a.shape == b.shape and bool(((a == b) | (a.isnan() & b.isnan())).all())
 
 
-def main(job_fd: int, result_fd: int, capture_fd: int, attempt_path: str, limits: dict) -> None:
+def main(job_fd: int, result_fd: int, capture_fd: int, limits: dict, warm_meta: bool) -> None:
     """The child's whole life: confine, wait for the job, load the attempt, run it, report."""
     _confine(capture_fd, limits["memory"], limits["cpu_seconds"])
+    if warm_meta:
+        warm_meta_device()  # while the parent is still busy: the meta run needs it
     job = _recv(job_fd)
     _forget_solutions()
     sys.dont_write_bytecode = True  # leave no __pycache__ in the user's workspace
+    attempt_path = job["path"]
     stem = os.path.splitext(os.path.basename(attempt_path))[0]
     cache = os.path.join(os.path.dirname(attempt_path), "__pycache__", stem + ".")
     _audit_solutions.allowed = (attempt_path, cache)

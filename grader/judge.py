@@ -43,22 +43,22 @@ def grade_many(attempts: list[tuple[str, str | Path]], timeout_s: float = DEFAUL
                ) -> list[Scorecard]:
     """Grade several attempts; their children run side by side."""
     start = time.perf_counter()
-    # Once here rather than in every child: the children inherit it, and grading waits for it.
-    warm_meta_device()
-    # Fork every child before importing any reference, so no child holds one.
-    boxes = [Sandbox(str(Path(p).resolve()), timeout_s) for _, p in attempts]
+    many = len(attempts) > 1
+    if many:  # warm once here: every child forked after this inherits the warm meta device
+        warm_meta_device()
+    # Fork every child before importing any reference, so that no child holds one. The device
+    # check runs in a sandbox of its own, which (alone) warms the meta device while the rest run.
+    boxes = [(Sandbox(timeout_s), Sandbox(timeout_s, warm_meta=not many)) for _ in attempts]
     plans = []
-    for box, (drill_id, _) in zip(boxes, attempts):
+    for (box, device_box), (drill_id, path) in zip(boxes, attempts):
         drill = registry.load(drill_id)
         planned = [plan_case(drill, c) for c in drill.cases]
-        box.send(_job(drill, planned))
+        box.send(str(Path(path).resolve()), _job(drill, planned))
+        device_box.send(str(Path(path).resolve()), _device_job(drill, planned))
         plans.append((drill, planned))
-    cards = []
-    for box, (drill, planned), (_, path) in zip(boxes, plans, attempts):
-        outcome = box.collect()
-        cards.append(judge(drill, planned, outcome, str(path), time.perf_counter() - start,
-                           timeout_s))
-    return cards
+    return [judge(drill, planned, box.collect(), device_box.collect(), str(path),
+                  time.perf_counter() - start, timeout_s)
+            for (box, device_box), (drill, planned), (_, path) in zip(boxes, plans, attempts)]
 
 
 # --- planning: inputs and the float64 truth -------------------------------------------------
@@ -120,9 +120,14 @@ def _job(drill: Drill, planned: list[Planned]) -> dict:
         runs.append((f"case:{i}", _run(p, p.call, grad=p.case.grad)))
         if p.leak is not None:
             runs.append((f"leak:{i}", _run(p, p.leak)))
-    # The meta device has no data: a tensor made without device= lands on the CPU and clashes.
-    runs.append(("meta", _run(planned[0], planned[0].call, device="meta")))
     return {"entry": drill.entry, "is_module": drill.is_module, "runs": runs}
+
+
+def _device_job(drill: Drill, planned: list[Planned]) -> dict:
+    # The meta device has no data: a tensor made without device= lands on the CPU and clashes,
+    # as it would with inputs on a GPU.
+    run = _run(planned[0], planned[0].call, device="meta")
+    return {"entry": drill.entry, "is_module": drill.is_module, "runs": [("meta", run)]}
 
 
 # --- judging ---------------------------------------------------------------------------------
@@ -265,11 +270,15 @@ class _Judge:
                 else ""))
         return checks
 
-    def device_check(self) -> CheckResult:
+    def device_check(self, stopped: AttemptError | None) -> CheckResult:
         name = "runs on any device (tested on meta)"
         r, p = self.results.get("meta"), self.planned[0]
         if r is None:
-            return CheckResult("device", name, False, "not run: grading stopped before it")
+            why = stopped.message if stopped else "not run: the attempt did not get that far"
+            return CheckResult("device", name, False, why)
+        if "error" in r and r["error"]["stage"] in ("init", "state_dict"):
+            # the module could not even be built or loaded: a load failure, as in case_check
+            return CheckResult("load", name, False, _describe_error(r["error"]))
         if "error" in r:
             return CheckResult("device", name, False, _describe_error(r["error"]) +
                                "\nmake new tensors on the input's device: "
@@ -336,17 +345,18 @@ def _matches(r: dict, outcome, p: Planned) -> bool:
     return is_close(got, outcome, tol, equal_nan=True) and not is_close(outcome, p.expected, tol)
 
 
-def judge(drill: Drill, planned: list[Planned], outcome: Outcome, path: str, elapsed: float,
-          timeout_s: float = DEFAULT_TIMEOUT_S) -> Scorecard:
-    """The scorecard for one attempt, from what its sandbox sent back."""
+def judge(drill: Drill, planned: list[Planned], outcome: Outcome, device: Outcome, path: str,
+          elapsed: float, timeout_s: float = DEFAULT_TIMEOUT_S) -> Scorecard:
+    """The scorecard for one attempt, from what its two sandboxes sent back."""
     frames = {f[0]: f for f in outcome.frames if f[0] != "run"}
-    results = {f[1]: f[2] for f in outcome.frames if f[0] == "run"}
-    reads = frames["done"][1] if "done" in frames else []
+    results = {f[1]: f[2] for f in outcome.frames + device.frames if f[0] == "run"}
+    reads = [r for o in (outcome, device) for f in o.frames if f[0] == "done" for r in f[1]]
     judge_ = _Judge(drill, planned, results)
-    card = lambda checks, error=None: Scorecard(  # noqa: E731
-        drill.id, path, tuple(checks), tuple(NamedMistake(m, drill.mistake(m).explain)
-                                             for m in judge_.mistakes_seen),
-        error, elapsed, outcome.output, drill.title)
+
+    def card(checks: list[CheckResult], error: AttemptError | None = None) -> Scorecard:
+        named = tuple(NamedMistake(m, drill.mistake(m).explain) for m in judge_.mistakes_seen)
+        return Scorecard(drill.id, path, tuple(checks), named, error, elapsed, outcome.output,
+                         drill.title)
 
     if "load_error" in frames:
         err = frames["load_error"][1]
@@ -380,7 +390,7 @@ def judge(drill: Drill, planned: list[Planned], outcome: Outcome, path: str, ela
     checks = [_signature_check(drill, signature)]
     for i, p in enumerate(planned):
         checks += judge_.case_check(i, p)
-    checks.append(judge_.device_check())
+    checks.append(judge_.device_check(_fatal(device, "the meta-device run", timeout_s)))
     checks += judge_.rules_checks(frames["loaded"][2], reads)
     return card(checks, fatal or _run_error(errors, results))
 
@@ -393,7 +403,7 @@ def _running(drill: Drill, planned: list[Planned], results: dict, loaded: bool) 
             return f"case '{p.case.name}'"
         if p.leak is not None and f"leak:{i}" not in results:
             return f"the leak test of '{p.case.name}'"
-    return "the meta-device run"
+    return "the end of grading"
 
 
 def _run_error(errors: list[dict], results: dict) -> AttemptError | None:

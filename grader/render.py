@@ -79,12 +79,12 @@ def scorecard(card: Scorecard, verbose: bool = False) -> Group:
         parts.append(Padding(Text(f"… {len(failures) - len(shown)} more failing checks: "
                                   "--verbose shows them all", "dim"), (1, 0, 0, 2)))
     if card.mistakes:
-        lines = Text("Likely cause", "bold yellow")
+        causes = Table.grid(padding=(0, 1))
+        causes.add_column(width=1)
+        causes.add_column(ratio=1)
         for m in card.mistakes:
-            lines.append("\n• ")
-            lines.append(m.id, "yellow")
-            lines.append(f" — {m.explain}")
-        parts.append(Padding(lines, (1, 0, 0, 0)))
+            causes.add_row("•", Text.assemble((m.id, "yellow"), f" — {m.explain}"))
+        parts.append(Padding(Group(Text("Likely cause", "bold yellow"), causes), (1, 0, 0, 0)))
     if card.output.strip():
         printed = "\n".join(card.output.strip().splitlines()[:8])
         parts.append(Padding(Group(Text("Your file printed:", "dim"), Text(printed, "dim")),
@@ -100,9 +100,8 @@ def _clip(message: str, verbose: bool) -> str:
 
 
 def _categories(card: Scorecard) -> Table:
-    table = Table.grid(padding=(0, 1))
-    table.add_column(width=2)
-    table.add_column(width=2)
+    table = Table.grid(padding=(0, 1), expand=True)
+    table.add_column(width=2, justify="right")
     table.add_column(min_width=10)
     table.add_column(justify="right", min_width=5)
     table.add_column(overflow="ellipsis", no_wrap=True, ratio=1)
@@ -111,8 +110,7 @@ def _categories(card: Scorecard) -> Table:
         if not checks:
             continue
         failing = [c.name for c in checks if not c.passed]
-        table.add_row("", _mark(not failing), category,
-                      f"{len(checks) - len(failing)}/{len(checks)}",
+        table.add_row(_mark(not failing), category, f"{len(checks) - len(failing)}/{len(checks)}",
                       Text(", ".join(failing), "red"))
     return table
 
@@ -171,8 +169,9 @@ def hint(drill: Drill, index: int) -> Text:
     return text
 
 
-def code(source: str, con: Console) -> Syntax | Text:
-    """The reference, highlighted on a terminal; plain text when piped, to copy as it is."""
-    if not con.is_terminal:
-        return Text(source)
-    return Syntax(source, "python", theme="ansi_dark", line_numbers=False)
+def show_code(source: str, con: Console) -> None:
+    """The reference, highlighted on a terminal; byte for byte when piped, to save and run."""
+    if con.is_terminal:
+        con.print(Syntax(source, "python", theme="ansi_dark"))
+    else:
+        con.file.write(source)

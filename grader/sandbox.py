@@ -36,9 +36,10 @@ class Outcome:
 
 
 class Sandbox:
-    """One forked child that will run one attempt file."""
+    """One forked child that will run one attempt file, as the job it is sent says."""
 
-    def __init__(self, attempt_path: str, timeout_s: float = DEFAULT_TIMEOUT_S):
+    def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, warm_meta: bool = False):
+        """Fork now. ``warm_meta``: the child warms torch's meta device while it waits."""
         self.timeout_s = timeout_s
         self._capture = tempfile.TemporaryFile()
         job_r, self._job_w = os.pipe()
@@ -50,7 +51,7 @@ class Sandbox:
             try:
                 os.close(self._job_w)
                 os.close(self._result_r)
-                child.main(job_r, result_w, self._capture.fileno(), attempt_path, limits)
+                child.main(job_r, result_w, self._capture.fileno(), limits, warm_meta)
                 code = 0
             finally:
                 os._exit(code)
@@ -63,9 +64,9 @@ class Sandbox:
         self._frames: queue.Queue = queue.Queue()
         self._deadline = float("inf")
 
-    def send(self, job: dict) -> None:
-        """Hand the child its job; the clock starts now."""
-        data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+    def send(self, attempt_path: str, job: dict) -> None:
+        """Hand the child the file and its job; the clock starts now."""
+        data = pickle.dumps({**job, "path": attempt_path}, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             os.write(self._job_w, struct.pack("<Q", len(data)))
             view = memoryview(data)
