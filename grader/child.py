@@ -306,6 +306,7 @@ def main(job_fd: int, result_fd: int, capture_fd: int, limits: dict, warm_meta: 
     stem = os.path.splitext(os.path.basename(attempt_path))[0]
     cache = os.path.join(os.path.dirname(attempt_path), "__pycache__", stem + ".")
     _audit_solutions.allowed = (attempt_path, cache)
+    sys.path.insert(0, os.path.dirname(attempt_path))  # as `python attempt.py` would: helpers import
     sys.addaudithook(_audit_solutions)
     _load_and_run(job, result_fd, attempt_path)
     _send(result_fd, ("done", _audit_solutions.reads))

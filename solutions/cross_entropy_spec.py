@@ -15,14 +15,15 @@ def _random(scale: float = 1.0, noncontiguous: bool = False):
     return build
 
 
-def _confident_wrong(gap: float):
-    """Rows whose target logit sits at -gap/2 and another class's at +gap/2: loss ~ gap."""
+def _confident_wrong(*losses: float):
+    """Row n's target logit sits at -losses[n]/2 and another class's at +losses[n]/2, the rest
+    near 0: a confident, wrong guess whose loss is ~losses[n]."""
     def build(r, d):
-        logits = r.normal(d.N, d.C).double()
-        target = r.integers(d.C, d.N)
-        rows = torch.arange(d.N)
-        logits[rows, target] = -gap / 2 + logits[rows, target]
-        logits[rows, (target + 1) % d.C] = gap / 2 + logits[rows, (target + 1) % d.C]
+        logits = r.normal(d.N, d.C).double()  # (N, C)
+        target = r.integers(d.C, d.N)  # (N,)
+        rows, half = torch.arange(d.N), torch.tensor(losses, dtype=torch.float64)[: d.N] / 2
+        logits[rows, target] = -half
+        logits[rows, (target + 1) % d.C] = half
         return Call((logits.to(r.dtype), target))
     return build
 
@@ -37,12 +38,13 @@ CASES = (
     Case("nearly equal logits", "numerics", dict(N=4, C=11), _random(scale=1e-3)),
     Case("logits of magnitude 1e4", "stability", dict(N=4, C=7), _random(scale=1e4),
          magnitude=1e4),
+    # The target's probability is exp(-1000): 0 in any float dtype, so log(p) = -inf.
     Case("confidently wrong rows, loss ~1000", "stability", dict(N=4, C=6),
-         _confident_wrong(1000.0), magnitude=500),
-    # exp(-102) ~ 5e-45 is a float32 subnormal: a probability that small keeps only a digit or
-    # two, so log(p) is off by ~0.1 long before p underflows to 0.
+         _confident_wrong(1000, 980, 1010, 1000)),
+    # exp(-102) ~ 5e-45 is a float32 subnormal: a probability that small keeps a digit or two,
+    # so log(p) is already ~0.1 off before p underflows to 0 (at a loss of ~104).
     Case("confidently wrong rows, loss ~100", "stability", dict(N=5, C=6),
-         _confident_wrong(102.0)),
+         _confident_wrong(98, 100, 101, 102, 103)),
     Case("float16", "stability", dict(N=6, C=10), _random(scale=4.0), dtype=torch.float16),
     Case("bfloat16", "stability", dict(N=6, C=10), _random(scale=4.0), dtype=torch.bfloat16),
 )
@@ -88,8 +90,9 @@ DRILL = Drill(
     ),
     mistakes=(
         Mistake("log-of-softmax",
-                "log(softmax) underflows: a confidently wrong row's probability rounds to 0 and "
-                "log(0) = -inf: compute logsumexp(z) - z[target] instead", log_of_softmax),
+                "log(softmax) underflows: a confidently wrong row's probability first loses its "
+                "digits, then rounds to 0, and log(0) = -inf: use logsumexp(z) - z[target]",
+                log_of_softmax),
         Mistake("eps-clamp",
                 "log(p + eps) or p.clamp(min=eps) caps the loss near -log(eps) (~21-28) where it "
                 "should be ~1000: drop the eps and use logsumexp(z) - z[target]", eps_clamp),
