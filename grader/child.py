@@ -255,7 +255,7 @@ def _run(target, is_module: bool, run: dict, attempt_path: str) -> dict:
             with Logged(names):
                 module = target(*call["init_args"], **call["init_kwargs"])
             stage = "state_dict"
-            module.load_state_dict(run["state"], strict=True)
+            _load_weights(module, run["state"])
             target = module.to(device=device, dtype=run["dtype"])
         stage = "forward"
         with Logged(names):
@@ -270,6 +270,23 @@ def _run(target, is_module: bool, run: dict, attempt_path: str) -> dict:
             result["grad_error"] = _error(exc, attempt_path, "backward")
     result["mutated"] = [k for k, v in before.items() if not _same(inputs[k], v)]
     return result
+
+
+class WeightsMismatch(Exception):
+    """The attempt's module has other parameters than the reference's."""
+
+
+def _load_weights(module, state: dict) -> None:
+    """load_state_dict(strict=True), with the key mismatch said from the attempt's side."""
+    theirs, ours = set(module.state_dict()), set(state)
+    if theirs != ours:
+        extra, lacking = sorted(theirs - ours), sorted(ours - theirs)
+        raise WeightsMismatch(
+            "the module's parameters don't match the contract's: "
+            + (f"it lacks {', '.join(lacking)}" if lacking else "")
+            + ("; " if lacking and extra else "")
+            + (f"it has extra {', '.join(extra)}" if extra else ""))
+    module.load_state_dict(state, strict=True)  # shapes: torch's message names the parameter
 
 
 def _gradients(out, run: dict, inputs: dict, module) -> dict:

@@ -234,7 +234,7 @@ class _Judge:
         if r is None or "error" in r or self.output_problem(p, r["out"]):
             why = _describe_error(r["error"]) if r and "error" in r else "no comparable output"
             return CheckResult("masking", name, False, why)
-        if is_close(r["out"]["tensor"], got, tol):
+        if is_close(r["out"]["tensor"], got, tol, equal_nan=True):
             return CheckResult("masking", name, True)
         return CheckResult("masking", name, False,
                            "changing only masked-out inputs moved the output, so masked positions "
@@ -262,7 +262,8 @@ class _Judge:
             if report:
                 problems.append(f"gradient of {label} differs:\n{report}")
         checks = [CheckResult("gradients", name, not problems, "\n".join(problems))]
-        if self.drill.is_module:
+        first_grad_case = next(q for q in self.planned if q.case.grad) is p
+        if self.drill.is_module and first_grad_case:
             unused = [n for n, g in r.get("param_grads", {}).items() if g is None]
             checks.append(CheckResult(
                 "gradients", "every parameter receives a gradient", not unused,
@@ -386,6 +387,12 @@ def judge(drill: Drill, planned: list[Planned], outcome: Outcome, device: Outcom
         message = f"{drill.entry} is not implemented yet: fill in the stub in {path}"
         return card([CheckResult("load", "implemented", False, message)],
                     AttemptError("not_implemented", message))
+
+    unbuilt = [e for e in errors if e["stage"] in ("init", "state_dict")]
+    if results and len(unbuilt) == len(results):  # one message, not one per case
+        message = _describe_error(unbuilt[0])
+        return card([CheckResult("load", f"builds {drill.entry} with the reference's weights",
+                                 False, message)], AttemptError("exception", message))
 
     checks = [_signature_check(drill, signature)]
     for i, p in enumerate(planned):
