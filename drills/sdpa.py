@@ -4,7 +4,7 @@ Contract
     scaled_dot_product_attention(q, k, v, mask=None) returns
     softmax(q @ k^T / sqrt(d), over the keys) @ v, masked keys left out.
 
-    q     (..., Tq, d)   queries; any leading dims (batch, heads ...) or none
+    q     (..., Tq, d)   queries; any leading dims (batch, heads ...)
     k     (..., Tk, d)   keys: the same leading dims and d as q
     v     (..., Tk, dv)  values: dv may differ from d
     mask  None, or a bool tensor that broadcasts to (..., Tq, Tk), such as

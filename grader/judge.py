@@ -211,7 +211,8 @@ class _Judge:
         if "error" in r:
             err = r["error"]
             cat = "load" if err["stage"] in ("init", "state_dict") else category
-            return [CheckResult(cat, name, False, _describe_error(err), self.diagnose(p, r))]
+            return [CheckResult(cat, name, False, _context(p) + _describe_error(err),
+                                self.diagnose(p, r))]
         problem = self.output_problem(p, r["out"])
         if problem:
             return [CheckResult("shape", name, False, problem, self.diagnose(p, r))]

@@ -65,7 +65,7 @@ def scorecard(card: Scorecard, verbose: bool = False) -> Group:
     # A failure that only repeats the error above needs no second telling.
     failures = [c for c in card.checks
                 if not c.passed and not (card.error and c.message == card.error.message)]
-    shown = failures if verbose else failures[:DETAILED_FAILURES]
+    shown = failures if verbose else _most_telling(failures)[:DETAILED_FAILURES]
     for check in shown:
         body = Text(_clip(check.message, verbose))
         if check.mistakes:
@@ -90,6 +90,21 @@ def scorecard(card: Scorecard, verbose: bool = False) -> Group:
         parts.append(Padding(Group(Text("Your file printed:", "dim"), Text(printed, "dim")),
                              (1, 0, 0, 2)))
     return Group(*parts)
+
+
+def _most_telling(failures: list) -> list:
+    """Failures that name a new mistake first, then one of each new category, then the rest."""
+    mistakes, categories, first, second, rest = set(), set(), [], [], []
+    for check in failures:
+        if set(check.mistakes) - mistakes:
+            first.append(check)
+        elif check.category not in categories:
+            second.append(check)
+        else:
+            rest.append(check)
+        mistakes |= set(check.mistakes)
+        categories.add(check.category)
+    return first + second + rest
 
 
 def _clip(message: str, verbose: bool) -> str:

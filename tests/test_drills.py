@@ -3,7 +3,7 @@ each known mistake fails and is named as itself."""
 
 import pytest
 
-from handwrite.grader import Verdict, grade, registry
+from handwrite.grader import Verdict, grade, registry, workspace
 from handwrite.grader.selftest import mistake_source, reference_source
 from handwrite.grader.spec import CATEGORIES
 
@@ -52,3 +52,5 @@ def test_drill_declares_enough(drill_id):
     assert len({c.name for c in drill.cases}) == len(drill.cases), "case names must be unique"
     stub = registry.stub_path(drill_id).read_text()
     assert "NotImplementedError" in stub and f"handwrite check {drill_id}" in stub
+    # `handwrite attempt` shows the docstring in a panel that must fit 80 columns
+    assert max(map(len, workspace.task(drill_id).splitlines())) <= 76
