@@ -229,7 +229,7 @@ def _prepare(value, device: str, grad: bool):
     return value
 
 
-def _signature(obj) -> dict:
+def describe_signature(obj) -> dict:
     """Parameter names and defaults of a function, or of a module's __init__ and forward."""
     def params(fn) -> list:
         sig = inspect.signature(fn)
@@ -323,7 +323,7 @@ def main(job_fd: int, result_fd: int, capture_fd: int, limits: dict, warm_meta: 
     stem = os.path.splitext(os.path.basename(attempt_path))[0]
     cache = os.path.join(os.path.dirname(attempt_path), "__pycache__", stem + ".")
     _audit_solutions.allowed = (attempt_path, cache)
-    sys.path.insert(0, os.path.dirname(attempt_path))  # as `python attempt.py` would: helpers import
+    sys.path.insert(0, os.path.dirname(attempt_path))  # as `python attempt.py` would
     sys.addaudithook(_audit_solutions)
     _load_and_run(job, result_fd, attempt_path)
     _send(result_fd, ("done", _audit_solutions.reads))
@@ -341,7 +341,8 @@ def _load_and_run(job: dict, result_fd: int, attempt_path: str) -> None:
         _send(result_fd, ("load_error", _error(exc, attempt_path, "import"), sorted(names)))
         return
     target = getattr(module, job["entry"], None)
-    _send(result_fd, ("loaded", None if target is None else _signature(target), sorted(names)))
+    signature = None if target is None else describe_signature(target)
+    _send(result_fd, ("loaded", signature, sorted(names)))
     if target is None or isinstance(target, type) != job["is_module"] or not callable(target):
         return
     for key, run in job["runs"]:

@@ -41,7 +41,8 @@ def tolerance(dtype: torch.dtype, magnitude: float = 1.0) -> Tolerance:
     return Tolerance(max(base.rtol, grown), max(base.atol, grown))
 
 
-def is_close(got: torch.Tensor, want: torch.Tensor, tol: Tolerance, equal_nan: bool = False) -> bool:
+def is_close(got: torch.Tensor, want: torch.Tensor, tol: Tolerance,
+             equal_nan: bool = False) -> bool:
     return got.shape == want.shape and bool(
         torch.isclose(got.double(), want.double(), tol.rtol, tol.atol, equal_nan).all()
     )

@@ -24,4 +24,5 @@ class MissingAttempt(HandwriteError):
 
 class NothingAttempted(HandwriteError):
     def __init__(self, workspace):
-        super().__init__(f"no attempts in {workspace} yet - start one with `handwrite attempt softmax`")
+        super().__init__(f"no attempts in {workspace} yet - "
+                         "start one with `handwrite attempt softmax`")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import signal
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
 from . import registry
-from .child import _signature
+from .child import describe_signature
 from .compare import is_close, mismatch, named_shape, tolerance
 from .results import AttemptError, CheckResult, NamedMistake, Scorecard
 from .sandbox import DEFAULT_TIMEOUT_S, Outcome, Sandbox
@@ -70,10 +71,12 @@ def _f64(value):
 
 
 def _reference_state(drill: Drill, call: Call, case: Case) -> dict | None:
+    """Module drills: freshly initialised reference weights, the same on every run."""
     if not drill.is_module:
         return None
-    torch.manual_seed(sum(map(ord, f"{drill.id}/{case.name}")))
-    module = drill.reference(*call.init_args, **call.init_kwargs)
+    with torch.random.fork_rng(devices=[]):  # leave the caller's (a notebook's) RNG alone
+        torch.manual_seed(zlib.crc32(f"{drill.id}/{case.name}/weights".encode()))
+        module = drill.reference(*call.init_args, **call.init_kwargs)
     return {k: v.detach().to(case.dtype) for k, v in module.state_dict().items()}
 
 
@@ -98,7 +101,7 @@ def plan_case(drill: Drill, case: Case) -> Planned:
     out = target(*args, **kwargs)
     planned = Planned(case, call, leak, state, out.detach())
     if case.grad:
-        gen = torch.Generator().manual_seed(len(case.name))
+        gen = torch.Generator().manual_seed(zlib.crc32(f"{drill.id}/{case.name}/grad".encode()))
         planned.upstream = torch.randn(out.shape, generator=gen, dtype=torch.float64).to(case.dtype)
         backward(out, planned.upstream.to(torch.float64))
         planned.grads = {k: v.grad for k, v in leaves.items()}
@@ -107,7 +110,7 @@ def plan_case(drill: Drill, case: Case) -> Planned:
     return planned
 
 
-def _run(planned: Planned, call: Call, device: str = "cpu", grad: bool = False) -> dict:
+def _run_spec(planned: Planned, call: Call, device: str = "cpu", grad: bool = False) -> dict:
     return {"call": {"args": call.args, "kwargs": call.kwargs, "init_args": call.init_args,
                      "init_kwargs": call.init_kwargs},
             "state": planned.state, "dtype": planned.case.dtype, "device": device,
@@ -117,16 +120,16 @@ def _run(planned: Planned, call: Call, device: str = "cpu", grad: bool = False) 
 def _job(drill: Drill, planned: list[Planned]) -> dict:
     runs = []
     for i, p in enumerate(planned):
-        runs.append((f"case:{i}", _run(p, p.call, grad=p.case.grad)))
+        runs.append((f"case:{i}", _run_spec(p, p.call, grad=p.case.grad)))
         if p.leak is not None:
-            runs.append((f"leak:{i}", _run(p, p.leak)))
+            runs.append((f"leak:{i}", _run_spec(p, p.leak)))
     return {"entry": drill.entry, "is_module": drill.is_module, "runs": runs}
 
 
 def _device_job(drill: Drill, planned: list[Planned]) -> dict:
     # The meta device has no data: a tensor made without device= lands on the CPU and clashes,
     # as it would with inputs on a GPU.
-    run = _run(planned[0], planned[0].call, device="meta")
+    run = _run_spec(planned[0], planned[0].call, device="meta")
     return {"entry": drill.entry, "is_module": drill.is_module, "runs": [("meta", run)]}
 
 
@@ -136,7 +139,7 @@ def _label(drill: Drill, key: str) -> str:
     """``arg0`` -> the reference's name for that parameter, e.g. ``x``."""
     if not key.startswith("arg"):
         return key
-    sig = _signature(drill.reference)
+    sig = describe_signature(drill.reference)
     names = [n for n, _ in (sig["forward"] if drill.is_module else sig["call"])]
     i = int(key[3:])
     return names[i] if i < len(names) else key
@@ -161,7 +164,7 @@ def _fatal(outcome: Outcome, running: str, timeout_s: float) -> AttemptError | N
 
 
 def _signature_check(drill: Drill, got: dict) -> CheckResult:
-    want = _signature(drill.reference)
+    want = describe_signature(drill.reference)
     parts = ("init", "forward") if drill.is_module else ("call",)
     name = f"defines {drill.entry} with the contract's signature"
     if got["kind"] != want["kind"]:
@@ -335,9 +338,10 @@ def _mistake_outcome(drill: Drill, impl, p: Planned):
 
 
 def _matches(r: dict, outcome, p: Planned) -> bool:
-    if "error" in r:
-        return isinstance(outcome, Exception) and (
-            type(outcome).__name__ == r["error"]["type"] and str(outcome)[:600] == r["error"]["message"])
+    if "error" in r:  # the same exception, word for word
+        err = r["error"]
+        return (isinstance(outcome, Exception) and type(outcome).__name__ == err["type"]
+                and str(outcome)[:600] == err["message"])
     if isinstance(outcome, Exception) or "tensor" not in r["out"]:
         return False
     got = r["out"]["tensor"]

@@ -1,4 +1,4 @@
-"""Finds drills: every ``solutions/<id>_spec.py`` that declares ``DRILL``. Nothing else lists them."""
+"""Finds drills: every ``solutions/<id>_spec.py`` declares ``DRILL``; nothing else lists them."""
 
 from __future__ import annotations
 

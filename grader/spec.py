@@ -53,9 +53,18 @@ class Rand:
         mask[..., 0] = True  # a row with every key masked is undefined: never test it
         return mask
 
-    def manual_seed(self) -> int:
-        """A seed for module initialisation, drawn from this case's stream."""
-        return int(torch.randint(2**31 - 1, (1,), generator=self.gen))
+    def mask(self, kind: str, B: int, Tq: int, Tk: int) -> torch.Tensor:
+        """An attention mask (bool, True = may attend) of a kind a caller really passes:
+        "causal" (Tq, Tk), "padding" (B, 1, 1, Tk), or a random one of shape "[Tq, Tk]",
+        "[B, 1, Tq, Tk]" or "[B, 1, 1, Tk]". Every query keeps at least one key."""
+        if kind == "causal":  # query i sees keys 0..i
+            return torch.ones(Tq, Tk, dtype=torch.bool).tril()  # (Tq, Tk)
+        if kind == "padding":  # sequence b has its first Tk - 2b keys, the rest is padding
+            lengths = (Tk - 2 * torch.arange(B)).clamp(min=1)  # (B,)
+            return (torch.arange(Tk) < lengths[:, None]).view(B, 1, 1, Tk)  # (B, 1, 1, Tk)
+        shape = {"[Tq, Tk]": (Tq, Tk), "[B, 1, Tq, Tk]": (B, 1, Tq, Tk),
+                 "[B, 1, 1, Tk]": (B, 1, 1, Tk)}[kind]
+        return self.keep_mask(*shape)
 
 
 Build = Callable[[Rand, SimpleNamespace], Call]

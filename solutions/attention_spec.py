@@ -15,19 +15,6 @@ def _lengths(d):
     return (d.T, d.T) if hasattr(d, "T") else (d.Tq, d.Tk)
 
 
-def _mask(kind, r, d):
-    """A bool mask, True = may attend; every query keeps at least one key."""
-    Tq, Tk = _lengths(d)
-    if kind == "causal":  # query i sees keys 0..i
-        return torch.ones(Tq, Tk, dtype=torch.bool).tril()  # (T, T)
-    if kind == "padding":  # batch b has its first Tk - 2b keys, the rest is padding
-        lengths = (Tk - 2 * torch.arange(d.B)).clamp(min=1)  # (B,)
-        return (torch.arange(Tk) < lengths[:, None]).view(d.B, 1, 1, Tk)  # (B, 1, 1, Tk)
-    shape = {"[Tq, Tk]": (Tq, Tk), "[B, 1, Tq, Tk]": (d.B, 1, Tq, Tk),
-             "[B, 1, 1, Tk]": (d.B, 1, 1, Tk)}[kind]
-    return r.keep_mask(*shape)
-
-
 def _inputs(mask=None, scale=1.0, noncontiguous=False):
     """q (B, Tq, C), k and v (B, Tk, C); heads=H when the case names H, else the default 8."""
     def build(r, d):
@@ -36,7 +23,7 @@ def _inputs(mask=None, scale=1.0, noncontiguous=False):
         q = make(d.B, Tq, d.C, scale=scale)  # (B, Tq, C)
         k = make(d.B, Tk, d.C, scale=scale)  # (B, Tk, C)
         v = make(d.B, Tk, d.C, scale=scale)  # (B, Tk, C)
-        kwargs = {} if mask is None else {"mask": _mask(mask, r, d)}
+        kwargs = {} if mask is None else {"mask": r.mask(mask, d.B, *_lengths(d))}
         heads = {"heads": d.H} if hasattr(d, "H") else {}
         return Call((q, k, v), kwargs, init_args=(d.C,), init_kwargs=heads)
     return build

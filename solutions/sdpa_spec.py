@@ -15,19 +15,6 @@ def _lengths(d):
     return (d.T, d.T) if hasattr(d, "T") else (d.Tq, d.Tk)
 
 
-def _mask(kind, r, d):
-    """A bool mask, True = may attend; every query keeps at least one key."""
-    Tq, Tk = _lengths(d)
-    if kind == "causal":  # query i sees keys 0..i
-        return torch.ones(Tq, Tk, dtype=torch.bool).tril()  # (T, T)
-    if kind == "padding":  # batch b has its first Tk - 2b keys, the rest is padding
-        lengths = (Tk - 2 * torch.arange(d.B)).clamp(min=1)  # (B,)
-        return (torch.arange(Tk) < lengths[:, None]).view(d.B, 1, 1, Tk)  # (B, 1, 1, Tk)
-    shape = {"[Tq, Tk]": (Tq, Tk), "[B, 1, Tq, Tk]": (d.B, 1, Tq, Tk),
-             "[B, 1, 1, Tk]": (d.B, 1, 1, Tk)}[kind]
-    return r.keep_mask(*shape)
-
-
 def _inputs(mask=None, scale=1.0, noncontiguous=False, shared=0.0):
     """q, k, v with the case's leading dims (every dim before Tq), and optionally a mask.
 
@@ -43,7 +30,7 @@ def _inputs(mask=None, scale=1.0, noncontiguous=False, shared=0.0):
         v = make(*lead, Tk, d.dv)  # (..., Tk, dv)
         if shared:
             q[..., 0] = k[..., 0] = shared
-        return Call((q, k, v) + (() if mask is None else (_mask(mask, r, d),)))
+        return Call((q, k, v) + (() if mask is None else (r.mask(mask, d.B, *_lengths(d)),)))
     return build
 
 
