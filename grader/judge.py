@@ -49,13 +49,13 @@ def grade_many(attempts: list[tuple[str, str | Path]], timeout_s: float = DEFAUL
         warm_meta_device()
     # Fork every child before importing any reference, so that no child holds one. The device
     # check runs in a sandbox of its own, which (alone) warms the meta device while the rest run.
-    boxes = [(Sandbox(timeout_s), Sandbox(timeout_s, warm_meta=not many)) for _ in attempts]
+    boxes = [(Sandbox(), Sandbox.take(warm_meta=not many)) for _ in attempts]
     plans = []
     for (box, device_box), (drill_id, path) in zip(boxes, attempts):
         drill = registry.load(drill_id)
         planned = [plan_case(drill, c) for c in drill.cases]
-        box.send(str(Path(path).resolve()), _job(drill, planned))
-        device_box.send(str(Path(path).resolve()), _device_job(drill, planned))
+        box.send(str(Path(path).resolve()), _job(drill, planned), timeout_s)
+        device_box.send(str(Path(path).resolve()), _device_job(drill, planned), timeout_s)
         plans.append((drill, planned))
     return [judge(drill, planned, box.collect(), device_box.collect(), str(path),
                   time.perf_counter() - start, timeout_s)

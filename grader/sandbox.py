@@ -23,6 +23,7 @@ from . import child
 
 DEFAULT_TIMEOUT_S = float(os.environ.get("HANDWRITE_TIMEOUT", "5"))
 MEMORY_HEADROOM = 2 << 30  # bytes the attempt may allocate beyond what torch already uses
+CPU_BACKSTOP_S = 120  # CPU seconds, should the parent die without killing the child
 
 
 @dataclass
@@ -38,13 +39,12 @@ class Outcome:
 class Sandbox:
     """One forked child that will run one attempt file, as the job it is sent says."""
 
-    def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, warm_meta: bool = False):
+    def __init__(self, warm_meta: bool = False):
         """Fork now. ``warm_meta``: the child warms torch's meta device while it waits."""
-        self.timeout_s = timeout_s
         self._capture = tempfile.TemporaryFile()
         job_r, self._job_w = os.pipe()
         self._result_r, result_w = os.pipe()
-        limits = {"memory": MEMORY_HEADROOM, "cpu_seconds": int(timeout_s) + 5}
+        limits = {"memory": MEMORY_HEADROOM, "cpu_seconds": CPU_BACKSTOP_S}
         self.pid = os.fork()
         if self.pid == 0:  # the child: never returns into the caller's code
             code = 70
@@ -64,8 +64,13 @@ class Sandbox:
         self._frames: queue.Queue = queue.Queue()
         self._deadline = float("inf")
 
-    def send(self, attempt_path: str, job: dict) -> None:
-        """Hand the child the file and its job; the clock starts now."""
+    @classmethod
+    def take(cls, warm_meta: bool = False) -> "Sandbox":
+        """A sandbox started ahead by ``prestart``, if one waits; else a new one."""
+        return _prestarted.pop() if _prestarted else cls(warm_meta)
+
+    def send(self, attempt_path: str, job: dict, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        """Hand the child the file and its job; it has ``timeout_s`` seconds from now."""
         data = pickle.dumps({**job, "path": attempt_path}, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             os.write(self._job_w, struct.pack("<Q", len(data)))
@@ -75,7 +80,7 @@ class Sandbox:
         except BrokenPipeError:  # the child died before reading: collect() says why
             pass
         os.close(self._job_w)
-        self._deadline = time.monotonic() + self.timeout_s
+        self._deadline = time.monotonic() + timeout_s
         threading.Thread(target=self._drain, daemon=True).start()
 
     def _drain(self) -> None:
@@ -136,3 +141,16 @@ class Sandbox:
         text = self._capture.read(4096).decode("utf-8", "replace")
         self._capture.close()
         return text
+
+
+_prestarted: list[Sandbox] = []
+
+
+def prestart() -> None:
+    """Fork a meta-warming sandbox now, for the next grading to ``take``.
+
+    The device check's sandbox spends ~0.3 s warming torch's meta device; a command line that
+    knows it will grade starts it first thing, so the warm-up overlaps the rest of start-up.
+    Unused, it dies with its parent.
+    """
+    _prestarted.append(Sandbox(warm_meta=True))
