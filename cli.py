@@ -120,6 +120,9 @@ def check(
 ) -> None:
     """Grade an attempt and print its scorecard (exit 0 only if every check passes)."""
     if drill is None and file is not None:
+        if file.stem.replace("-", "_").lower() not in registry.ids():
+            raise HandwriteError(f"which drill is {file}? Name it: handwrite check DRILL --file "
+                                 f"{file}")
         drill = file.stem  # `handwrite check --file softmax.py` names its drill
     ids = [registry.resolve(drill)] if drill else workspace.attempted()
     if not ids:

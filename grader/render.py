@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from rich import box
 from rich.console import Console, Group
 from rich.padding import Padding
 from rich.panel import Panel
@@ -145,9 +146,14 @@ def summary(cards: list[Scorecard]) -> Table:
 
 def catalog(drills: list[Drill], best: dict) -> Table:
     """``handwrite list``: every drill, with the user's best result."""
-    table = Table(expand=False)
-    for col in ("drill", "title", "level", "tags", "min", "your best"):
-        table.add_column(col, no_wrap=col in ("drill", "level", "min"))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
+                  padding=(0, 1), expand=True)
+    # Everything but title and tags keeps its full width; those two wrap when they must.
+    for col, width in (("drill", 13), ("level", 6), ("min", 3), ("your best", 9)):
+        table.add_column(col, no_wrap=True, min_width=width,
+                         justify="right" if col == "min" else "left")
+    table.add_column("title", ratio=5)
+    table.add_column("tags", ratio=4)
     for d in drills:
         b = best.get(d.id)
         if b is None:
@@ -156,7 +162,7 @@ def catalog(drills: list[Drill], best: dict) -> Table:
             result = Text("✓ passed", "green")
         else:
             result = Text(f"{b.checks_passed}/{b.checks_total}", "yellow")
-        table.add_row(d.id, d.title, d.difficulty, ", ".join(d.tags), str(d.minutes), result)
+        table.add_row(d.id, d.difficulty, str(d.minutes), result, d.title, ", ".join(d.tags))
     return table
 
 

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from handwrite.grader import registry
-
-# Short limits keep the bad-attempt tests quick; the defaults are for people.
+# Short limits keep the bad-attempt tests quick; the defaults are for people. (Set before
+# handwrite is imported: the sandbox reads it once.)
 os.environ.setdefault("HANDWRITE_TIMEOUT", "3")
+
+from handwrite.grader import registry  # noqa: E402
 
 ATTEMPTS = Path(__file__).parent / "attempts"
 DRILL_IDS = registry.ids()

@@ -65,6 +65,13 @@ def test_unknown_drill_lists_close_matches(workspace):
     assert "did you mean softmax" in result.output
 
 
+def test_file_without_drill_needs_a_drill_name(workspace, write):
+    named = write("import torch\n", "softmax.py")
+    assert run("check", "--file", str(named)).exit_code == 1  # graded as softmax
+    result = run("check", "--file", str(write("", "mine.py")))
+    assert result.exit_code == 2 and "handwrite check DRILL --file" in result.output
+
+
 def test_missing_file_is_exit_2(workspace, tmp_path):
     assert run("check", "softmax").exit_code == 2
     result = run("check", "softmax", "--file", str(tmp_path / "nope.py"))
