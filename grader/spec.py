@@ -118,7 +118,7 @@ class Drill:
     mistakes: tuple[Mistake, ...]
     hints: tuple[str, ...]  # progressive: vague first, specific last
     forbidden: tuple[str, ...] = ()  # names that may not be called, matched by any route
-    aliases: tuple[str, ...] = ()  # other ids the CLI accepts, e.g. "cross-entropy"
+    aliases: tuple[str, ...] = ()  # other names the CLI accepts, e.g. "mha" (a literal tuple)
 
     def __post_init__(self) -> None:
         assert self.difficulty in DIFFICULTIES, self.difficulty

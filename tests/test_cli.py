@@ -78,10 +78,14 @@ def test_missing_file_is_exit_2(workspace, tmp_path):
     assert result.exit_code == 2 and "nope.py" in result.output
 
 
-def test_hyphenated_ids_are_accepted():
-    assert registry.resolve("Soft-Max".replace("-", "")) == "softmax"
+def test_hyphenated_ids_and_aliases_are_accepted():
+    assert registry.resolve("SoftMax") == "softmax"
     for drill_id in registry.ids():
         assert registry.resolve(drill_id.replace("_", "-")) == drill_id
+        for alias in registry.load(drill_id).aliases:  # parsed from source == as declared
+            assert registry.resolve(alias) == drill_id
+    assert set(registry.aliases()) == {
+        a.replace("-", "_") for d in registry.all_drills() for a in d.aliases}
 
 
 def test_json_is_one_object_in_the_documented_shape(workspace, write):
