@@ -45,7 +45,7 @@ def _friendly(command):
         try:
             return command(*args, **kwargs)
         except HandwriteError as e:
-            err.print(f"[bold red]error:[/] {e}", markup=True, highlight=False)
+            err.print(render.error(str(e)))
             raise typer.Exit(e.exit_code) from None
     return wrapper
 

@@ -36,6 +36,11 @@ def console(stderr: bool = False) -> Console:
     return con
 
 
+def error(message: str) -> Text:
+    """One line for a problem the user can fix (never markup: it may hold [brackets])."""
+    return Text.assemble(("error: ", "bold red"), message)
+
+
 def _mark(ok: bool) -> Text:
     return Text("✓", "green") if ok else Text("✗", "red")
 
