@@ -21,6 +21,7 @@ import typer  # noqa: E402
 import handwrite  # noqa: E402
 from handwrite.grader import (  # noqa: E402
     HandwriteError, NothingAttempted, grade, grade_many, registry, render, workspace)
+from handwrite.grader.advice import recommend  # noqa: E402
 from handwrite.grader.progress import Progress  # noqa: E402
 from handwrite.grader.selftest import reference_source  # noqa: E402
 
@@ -50,11 +51,14 @@ def _friendly(command):
     return wrapper
 
 
-def _progress() -> Progress | None:
-    """The workspace's progress database, or None (with a warning) if it can't be opened."""
+def _progress(required: bool = False) -> Progress | None:
+    """The workspace's progress database. If it can't be opened, practice goes on without
+    history (a warning), unless the command only reads history (``required``): an error."""
     try:
         progress = Progress(workspace.home())
     except Exception as e:  # noqa: BLE001 - a broken history never blocks practice
+        if required:
+            raise HandwriteError(f"can't read {workspace.home() / 'progress.db'}: {e}") from None
         err.print(f"warning: progress not saved ({e})", style="yellow", markup=False)
         return None
     if progress.moved_aside:
@@ -94,9 +98,9 @@ def demo() -> None:
 @app.command("list")
 @_friendly
 def list_() -> None:
-    """The catalog: every drill, its level, tags, time budget and your best result."""
+    """The catalog: every drill, its level, tags, time budget and your status."""
     progress = _progress()
-    out.print(render.catalog(registry.all_drills(), progress.best() if progress else {}))
+    out.print(render.catalog(registry.all_drills(), progress.stats() if progress else {}))
 
 
 @app.command()
@@ -105,6 +109,8 @@ def attempt(drill: DrillArg) -> None:
     """Start a drill: lay its stub into the workspace and print the task."""
     drill_id = registry.resolve(drill)
     path, created = workspace.start(drill_id)
+    if created and (progress := _progress()):
+        progress.record_event(drill_id, "attempt")
     out.print(render.task(registry.load(drill_id), workspace.task(drill_id), str(path), created))
 
 
@@ -177,6 +183,33 @@ def reset(drill: DrillArg, yes: YesOpt = False) -> None:
                              err=True):
             raise typer.Exit(1)
     out.print(f"{workspace.reset(drill_id)} is the stub again.", markup=False)
+    if progress := _progress():
+        progress.record_event(drill_id, "reset")
+
+
+@app.command()
+@_friendly
+def stats(days: Annotated[int, typer.Option(
+        "--days", min=1, max=30, help="Days the chart covers.")] = 14) -> None:
+    """Your history: each drill's checks, passes and times to pass, mock interviews, and a
+    chart of checks per day."""
+    progress = _progress(required=True)
+    history = progress.stats()
+    if not any(s.checks for s in history.values()) and not progress.mocks():
+        out.print("No checks yet: `handwrite next` says where to start.", markup=False)
+        return
+    out.print(render.stats(history, registry.all_drills(), progress.mocks(),
+                           progress.daily(days), progress.clock()))
+
+
+@app.command("next")
+@_friendly
+def next_() -> None:
+    """What to practise now, and why (one drill, by a simple spaced-repetition rule)."""
+    progress = _progress(required=True)
+    advice = recommend(registry.all_drills(), progress.stats(), progress.clock())
+    out.print(render.advice(advice, registry.load(advice.drill),
+                            workspace.attempt_path(advice.drill).exists()))
 
 
 def main() -> None:

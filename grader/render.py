@@ -7,6 +7,7 @@ Colour follows rich: off when piped or when NO_COLOR is set.
 from __future__ import annotations
 
 import os
+import time
 
 from rich import box
 from rich.console import Console, Group
@@ -16,6 +17,8 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from .advice import RULE, Advice, ago, clock_time
+from .progress import Day, DrillStats, Mock
 from .results import Scorecard, Verdict
 from .spec import CATEGORIES, Drill
 
@@ -149,26 +152,139 @@ def summary(cards: list[Scorecard]) -> Table:
     return table
 
 
-def catalog(drills: list[Drill], best: dict) -> Table:
-    """``handwrite list``: every drill, with the user's best result."""
+def catalog(drills: list[Drill], stats: dict) -> Table:
+    """``handwrite list``: every drill, with its status from the history (``Progress.stats``)."""
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
                   padding=(0, 1), expand=True)
-    # Everything but title and tags keeps its full width; those two wrap when they must.
-    for col, width in (("drill", 13), ("level", 6), ("min", 3), ("your best", 9)):
+    # drill, level and min keep their full width; status, title and tags wrap when they must.
+    for col, width in (("drill", 13), ("level", 6), ("min", 3)):
         table.add_column(col, no_wrap=True, min_width=width,
                          justify="right" if col == "min" else "left")
-    table.add_column("title", ratio=5)
-    table.add_column("tags", ratio=4)
+    table.add_column("status", min_width=9, max_width=20)
+    table.add_column("title and tags", ratio=1)
     for d in drills:
-        b = best.get(d.id)
-        if b is None:
-            result = Text("—", "dim")
-        elif b.passed:
-            result = Text("✓ passed", "green")
-        else:
-            result = Text(f"{b.checks_passed}/{b.checks_total}", "yellow")
-        table.add_row(d.id, d.difficulty, str(d.minutes), result, d.title, ", ".join(d.tags))
+        table.add_row(d.id, d.difficulty, str(d.minutes), status(stats.get(d.id)),
+                      Text.assemble(d.title, "\n", (", ".join(d.tags), "dim")))
     return table
+
+
+def status(s: DrillStats | None) -> Text:
+    """A drill's state in a word or three: ✓ passed, failing (numerics, stability), started, —."""
+    if s is None or s.status == "new":
+        return Text("—", "dim")
+    if s.status == "passed":
+        return Text("✓ passed", "green")
+    if s.status == "started":
+        return Text("started", "yellow")
+    return Text(f"failing ({', '.join(s.last_failing) or 'error'})", "red")
+
+
+def stats(history: dict, drills: list[Drill], mocks: list[Mock], days: list[Day],
+          now: float) -> Group:
+    """``handwrite stats``: per drill, mock interviews, and checks per day as a chart."""
+    parts: list = [Text("Drills", "bold"), _drill_table(history, drills, now),
+                   Text("best, median: from a run's first check to its first pass; a reset "
+                        "starts a run", "dim"),
+                   Text("")]
+    parts += [Text("Mock interviews", "bold"), _mock_table(mocks) if mocks else
+              Text("none yet", "dim"), Text("")]
+    parts.append(daily_chart(days))
+    return Group(*parts)
+
+
+def _drill_table(history: dict, drills: list[Drill], now: float) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
+                  padding=(0, 1), expand=True)
+    table.add_column("drill", no_wrap=True, min_width=13)
+    for col in ("checks", "passes", "best", "median"):
+        table.add_column(col, no_wrap=True, justify="right")
+    table.add_column("last practised", no_wrap=True, min_width=11)
+    table.add_column("categories failed", ratio=1)
+    # Drills in the catalog first, then any the history names that no longer exist.
+    known = [d.id for d in drills]
+    for drill in known + sorted(set(history) - set(known)):
+        s = history.get(drill)
+        if s is None or not s.checks:
+            table.add_row(drill, *([Text("—", "dim")] * 5), "")
+            continue
+        best, median = (Text(clock_time(t)) if t is not None else Text("—", "dim")
+                        for t in (s.best_s, s.median_s))
+        table.add_row(drill, str(s.checks), str(s.passes), best, median, ago(s.last_at, now),
+                      Text(", ".join(s.failing_seen), "red"))
+    return table
+
+
+def _mock_table(mocks: list[Mock]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
+                  padding=(0, 1), expand=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("min", no_wrap=True, justify="right")
+    table.add_column("score", no_wrap=True, justify="right")
+    table.add_column("drills", ratio=1)
+    for m in mocks:
+        if not m.finished:
+            score = Text("abandoned", "dim")
+        elif m.score is None:
+            score = Text("—", "dim")
+        else:
+            score = Text(f"{m.score:.0%}", "green" if m.score >= 0.5 else "red")
+        table.add_row(time.strftime("%Y-%m-%d %H:%M", time.localtime(m.started_at)),
+                      str(m.minutes), score, ", ".join(m.drills))
+    return table
+
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def _bar(value: int, top: int) -> str:
+    """One column of the chart: · for none, else ▁ to █ (anything above zero shows)."""
+    if value == 0:
+        return "·"
+    return BARS[max(0, min(len(BARS) - 1, round(value / top * len(BARS)) - 1))]
+
+
+def daily_chart(days: list[Day]) -> Group:
+    """Checks and passes on each day, one column a day, today on the right, both rows on the
+    scale of the busiest day's checks."""
+    title = Text(f"Last {len(days)} days", "bold")
+    top = max((d.checks for d in days), default=0)
+    if top == 0:
+        return Group(title, Text(f"no checks in the last {len(days)} days", "dim"))
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    # A two-character column per day keeps the bars apart; a dot is a day without any.
+    grid.add_row("checks", Text(" ".join(_bar(d.checks, top) for d in days), "cyan"))
+    grid.add_row("passes", Text(" ".join(_bar(d.passes, top) for d in days), "green"))
+    width = 2 * len(days) - 1
+    first = days[0].date.strftime("%b %d")
+    if width >= len(first) + len(" today"):
+        grid.add_row("", Text(first + "today".rjust(width - len(first)), "dim"))
+    checks, passes = sum(d.checks for d in days), sum(d.passes for d in days)
+    active = sum(1 for d in days if d.checks)
+    return Group(title, grid, Text(f"{_n(checks, 'check')} and {_n(passes, 'pass')} on "
+                                   f"{_n(active, 'day')} of {len(days)}; at most {top} a day",
+                                   "dim"))
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "es" if word.endswith("s") else "s")
+
+
+def advice(pick: Advice, drill: Drill, attempted: bool) -> Group:
+    """``handwrite next``: one drill, why, the command that starts it, and the rule."""
+    if not attempted:
+        command = f"handwrite attempt {drill.id}"
+    elif pick.kind in ("slow", "unseen"):  # passed: start again from the stub
+        command = f"handwrite reset {drill.id}"
+    else:
+        command = f"handwrite check {drill.id}"  # your attempt is there: carry on
+    return Group(
+        Text.assemble(("Next: ", "bold"), (drill.id, "bold cyan"), f" · {drill.title} ",
+                      (f"({drill.difficulty} · {drill.minutes} min)", "dim")),
+        Text.assemble(("why: ", "bold"), pick.reason),
+        Text.assemble(("run: ", "bold"), command),
+        Text(f"rule: {RULE}", "dim"))
 
 
 def task(drill: Drill, statement: str, path: str, created: bool) -> Group:
