@@ -40,16 +40,21 @@ def grade(drill_id: str, path: str | Path, timeout_s: float = DEFAULT_TIMEOUT_S)
     return grade_many([(drill_id, path)], timeout_s)[0]
 
 
-def grade_many(attempts: list[tuple[str, str | Path]], timeout_s: float = DEFAULT_TIMEOUT_S
-               ) -> list[Scorecard]:
-    """Grade several attempts; their children run side by side."""
+def grade_many(attempts: list[tuple[str, str | Path]], timeout_s: float = DEFAULT_TIMEOUT_S,
+               zygote=None) -> list[Scorecard]:
+    """Grade several attempts; their children run side by side. With a ``zygote`` (see
+    zygote.py) the children are forked from it, warm, instead of from this process."""
     start = time.perf_counter()
     many = len(attempts) > 1
-    if many:  # warm once here: every child forked after this inherits the warm meta device
-        warm_meta_device()
-    # Fork every child before importing any reference, so that no child holds one. The device
-    # check runs in a sandbox of its own, which (alone) warms the meta device while the rest run.
-    boxes = [(Sandbox(), Sandbox.take(warm_meta=not many)) for _ in attempts]
+    if zygote is not None:
+        boxes = [(Sandbox(zygote=zygote), Sandbox(zygote=zygote)) for _ in attempts]
+    else:
+        if many:  # warm once here: every child forked after this inherits the warm meta device
+            warm_meta_device()
+        # Fork every child before importing any reference, so that no child holds one. The
+        # device check runs in a sandbox of its own, which (alone) warms the meta device
+        # while the rest run.
+        boxes = [(Sandbox(), Sandbox.take(warm_meta=not many)) for _ in attempts]
     plans = []
     for (box, device_box), (drill_id, path) in zip(boxes, attempts):
         drill = registry.load(drill_id)

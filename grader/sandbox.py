@@ -39,27 +39,24 @@ class Outcome:
 class Sandbox:
     """One forked child that will run one attempt file, as the job it is sent says."""
 
-    def __init__(self, warm_meta: bool = False):
-        """Fork now. ``warm_meta``: the child warms torch's meta device while it waits."""
+    def __init__(self, warm_meta: bool = False, zygote=None):
+        """Fork now, from this process or else from ``zygote`` (a warm process that keeps
+        torch imported between gradings). ``warm_meta``: the child warms torch's meta device
+        while it waits (a zygote's children inherit its warm one)."""
         self._capture = tempfile.TemporaryFile()
         job_r, self._job_w = os.pipe()
         self._result_r, result_w = os.pipe()
-        limits = {"memory": MEMORY_HEADROOM, "cpu_seconds": CPU_BACKSTOP_S}
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: never returns into the caller's code
-            code = 70
-            try:
-                os.close(self._job_w)
-                os.close(self._result_r)
-                child.main(job_r, result_w, self._capture.fileno(), limits, warm_meta)
-                code = 0
-            finally:
-                os._exit(code)
+        fds = (job_r, result_w, self._capture.fileno())
+        self._zygote = zygote
+        if zygote is None:
+            self.pid = fork_child(fds, warm_meta, close=(self._job_w, self._result_r))
+        else:
+            self.pid = zygote.spawn(fds)
         os.close(job_r)
         os.close(result_w)
         try:
             os.setpgid(self.pid, self.pid)
-        except OSError:  # the child already did it, or already died: both fine
+        except OSError:  # the child already did it, already died, or is the zygote's: all fine
             pass
         self._frames: queue.Queue = queue.Queue()
         self._deadline = float("inf")
@@ -121,6 +118,13 @@ class Sandbox:
         return outcome
 
     def _wait(self, killed: bool) -> int:
+        """The child's exit status (its parent, this process or the zygote, reaps it)."""
+        if self._zygote is not None:
+            status = self._zygote.status(self.pid, timeout=5 if killed else 2)
+            if status is None:
+                self.kill()
+                status = self._zygote.status(self.pid, timeout=5)
+            return 0 if status is None else status
         deadline = time.monotonic() + (5 if killed else 2)
         while time.monotonic() < deadline:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
@@ -131,16 +135,36 @@ class Sandbox:
         return os.waitpid(self.pid, 0)[1]
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        """Kill the child and everything it started (its own process group)."""
+        for kill in (os.killpg, os.kill):  # os.kill: the group may not exist yet
+            try:
+                kill(self.pid, signal.SIGKILL)
+                return
+            except (ProcessLookupError, PermissionError):
+                pass
 
     def _read_output(self) -> str:
         self._capture.seek(0)
         text = self._capture.read(4096).decode("utf-8", "replace")
         self._capture.close()
         return text
+
+
+def fork_child(fds: tuple[int, int, int], warm_meta: bool, close: tuple[int, ...] = ()) -> int:
+    """Fork a sandboxed child that serves one job over ``fds`` (job in, results out, output
+    capture); returns its pid. The child closes ``close`` (the parent's pipe ends) first."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller's code
+        code = 70
+        try:
+            for fd in close:
+                os.close(fd)
+            limits = {"memory": MEMORY_HEADROOM, "cpu_seconds": CPU_BACKSTOP_S}
+            child.main(*fds, limits, warm_meta)
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
 
 
 _prestarted: list[Sandbox] = []
