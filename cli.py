@@ -8,7 +8,7 @@ from handwrite.grader import sandbox  # imports torch: most of every command's s
 
 # `check` is about to grade: fork the device check's sandbox now, so that its ~0.3 s warm-up
 # overlaps loading typer and rich and parsing the command line (hence the late imports).
-if sys.argv[1:2] == ["check"]:
+if sys.argv[1:2] == ["check"] and not {"--watch", "-w"} & set(sys.argv):
     sandbox.prestart()
 
 import functools  # noqa: E402
@@ -24,6 +24,7 @@ from handwrite.grader import (  # noqa: E402
 from handwrite.grader.advice import recommend  # noqa: E402
 from handwrite.grader.progress import Progress  # noqa: E402
 from handwrite.grader.selftest import reference_source  # noqa: E402
+from handwrite.grader.watch import watch as watch_attempts  # noqa: E402
 
 DEMO_ATTEMPT = Path(handwrite.__file__).parent / "examples" / "blog_attention.py"
 DEMO_MISTAKES = ("unused-projection", "mask-fill-overflow")
@@ -114,32 +115,33 @@ def attempt(drill: DrillArg) -> None:
     out.print(render.task(registry.load(drill_id), workspace.task(drill_id), str(path), created))
 
 
+FileOpt = Annotated[Optional[Path], typer.Option(
+    "--file", "-f", help="Grade this file instead of the workspace attempt.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show every failure.")]
+PollOpt = Annotated[bool, typer.Option(
+    "--poll", help="Watch by polling: for WSL and network drives, where saves go unnoticed.")]
+
+
 @app.command()
 @_friendly
 def check(
     drill: Annotated[Optional[str], typer.Argument(
         help="Drill id; leave out to grade every attempt in the workspace.")] = None,
-    file: Annotated[Optional[Path], typer.Option(
-        "--file", "-f", help="Grade this file instead of the workspace attempt.")] = None,
+    file: FileOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every failure.")] = False,
+    verbose: VerboseOpt = False,
+    watch: Annotated[bool, typer.Option(
+        "--watch", "-w", help="Grade again on every save (as `handwrite watch`).")] = False,
+    poll: PollOpt = False,
 ) -> None:
     """Grade an attempt and print its scorecard (exit 0 only if every check passes)."""
-    if drill is None and file is not None:
-        if file.stem.replace("-", "_").lower() not in registry.ids():
-            raise HandwriteError(f"which drill is {file}? Name it: handwrite check DRILL --file "
-                                 f"{file}")
-        drill = file.stem  # `handwrite check --file softmax.py` names its drill
-    ids = [registry.resolve(drill)] if drill else workspace.attempted()
-    if not ids:
-        raise NothingAttempted(workspace.home())
-    cards = grade_many([(d, workspace.existing_attempt(d, file)) for d in ids])
-    progress = _progress()
-    for card in cards:
-        if progress:
-            progress.record(card)
+    attempts = _attempts(drill, file, watching=watch)
+    if watch:
+        return _watch(attempts, drill is None and file is None, poll, as_json, verbose)
+    cards = grade_many(attempts)
+    _record(cards)
     if as_json:
-        body = cards[0].to_json() if drill else {
+        body = cards[0].to_json() if drill or file else {
             "passed": all(c.passed for c in cards), "drills": [c.to_json() for c in cards]}
         sys.stdout.write(json.dumps(body) + "\n")
     else:
@@ -148,6 +150,63 @@ def check(
         if len(cards) > 1:
             out.print(render.summary(cards))
     raise typer.Exit(0 if all(c.passed for c in cards) else 1)
+
+
+@app.command("watch")
+@_friendly
+def watch_(
+    drill: Annotated[Optional[str], typer.Argument(
+        help="Drill id; leave out to watch every attempt in the workspace.")] = None,
+    file: FileOpt = None,
+    verbose: VerboseOpt = False,
+    poll: PollOpt = False,
+) -> None:
+    """Grade on every save and redraw the scorecard (Ctrl-C stops)."""
+    _watch(_attempts(drill, file, watching=True), drill is None and file is None, poll, False,
+           verbose)
+
+
+def _attempts(drill: str | None, file: Path | None, watching: bool) -> list[tuple[str, Path]]:
+    """(drill id, file) pairs to grade: the named drill, or every attempt in the workspace."""
+    if drill is None and file is not None:
+        if file.stem.replace("-", "_").lower() not in registry.ids():
+            raise HandwriteError(f"which drill is {file}? Name it: handwrite check DRILL --file "
+                                 f"{file}")
+        drill = file.stem  # `handwrite check --file softmax.py` names its drill
+    ids = [registry.resolve(drill)] if drill else workspace.attempted()
+    if not ids and not watching:  # a watch of the workspace waits for the first attempt
+        raise NothingAttempted(workspace.home())
+    return [(d, workspace.existing_attempt(d, file)) for d in ids]
+
+
+def _record(cards: list) -> None:
+    progress = _progress()
+    for card in cards if progress else ():
+        progress.record(card)
+
+
+def _watch(attempts: list[tuple[str, Path]], whole_workspace: bool, poll: bool, as_json: bool,
+           verbose: bool) -> None:
+    folder = workspace.home() if whole_workspace else None
+    watched = [p for _, p in attempts] or [workspace.home()]
+    try:
+        for cards in watch_attempts(attempts, poll=poll, workspace=folder):
+            if not cards:  # nothing attempted yet: waiting for the first save
+                out.print(render.watching(watched, poll, graded=None))
+                continue
+            _record(cards)
+            if as_json:  # one JSON object per line, per grading
+                for card in cards:
+                    sys.stdout.write(json.dumps(card.to_json()) + "\n")
+                sys.stdout.flush()
+                continue
+            if out.is_terminal:
+                out.clear()
+            for card in cards:
+                out.print(render.scorecard(card, verbose))
+            out.print(render.watching(watched, poll, graded=cards))
+    except KeyboardInterrupt:
+        err.print("stopped watching", style="dim", markup=False)
 
 
 @app.command()

@@ -317,3 +317,20 @@ def show_code(source: str, con: Console) -> None:
         con.print(Syntax(source, "python", theme="ansi_dark"))
     else:
         con.file.write(source)
+
+
+def watching(paths: list, poll: bool, graded: list[Scorecard] | None) -> Text:
+    """The line under a watched scorecard: what is watched, when it was graded, how to stop."""
+    names = ", ".join(_home(str(p)) for p in paths)
+    line = Text("⟳ ", "cyan")
+    if graded:
+        stamp = time.strftime("%H:%M:%S")
+        passed = all(c.passed for c in graded)
+        line.append(f"graded {stamp} in {max(c.elapsed_s for c in graded):.2f} s · ")
+        line.append("all passing" if passed else "not passing yet", "green" if passed else "red")
+        line.append(" · ")
+    line.append(f"watching {names}: save to grade again, Ctrl-C stops")
+    if not poll:
+        line.append("\nNothing happens when you save? On WSL or a network drive, add --poll.",
+                    "dim")
+    return line
