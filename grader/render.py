@@ -169,7 +169,7 @@ def catalog(drills: list[Drill], stats: dict) -> Table:
 
 
 def status(s: DrillStats | None) -> Text:
-    """A drill's state in a word or three: ✓ passed, failing (numerics, stability), started, —."""
+    """A drill's state in a few words: ✓ passed, failing (numerics, stability), started, —."""
     if s is None or s.status == "new":
         return Text("—", "dim")
     if s.status == "passed":

@@ -9,7 +9,8 @@ from handwrite.grader import registry
 
 from conftest import handwrite_cmd
 
-WRONG = "import torch\n\ndef softmax(x, dim=-1):\n    return torch.exp(x) / torch.exp(x).sum(dim, keepdim=True)\n"
+WRONG = ("import torch\n\ndef softmax(x, dim=-1):\n"
+         "    return torch.exp(x) / torch.exp(x).sum(dim, keepdim=True)\n")
 
 
 def _spawn(home, *args):
