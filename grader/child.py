@@ -137,6 +137,8 @@ def _confine(capture_fd: int, memory_headroom: int, cpu_seconds: int) -> None:
     sys.stdout = sys.stderr = _CappedOutput(capture_fd)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long write fails instead of killing us
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # a zygote's handler is not ours
+    signal.set_wakeup_fd(-1)
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))

@@ -83,16 +83,24 @@ def _serve(sock: socket.socket) -> None:
     except (OSError, AttributeError):
         pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # A child's exit wakes the loop at once (SIGCHLD through a pipe), so its status reaches
+    # the parent without a polling delay.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
     warm_meta_device()
     while True:
-        readable, _, _ = select.select([sock], [], [], 0.05)
+        readable, _, _ = select.select([sock, wake_r], [], [])
+        if wake_r in readable:
+            os.read(wake_r, 512)
         _reap(sock)
-        if not readable:
+        if sock not in readable:
             continue
         message, fds, _, _ = socket.recv_fds(sock, 16, 3)
         if not message:
             return  # the parent closed the socket
-        pid = fork_child(tuple(fds), warm_meta=False, close=(sock.fileno(),))
+        pid = fork_child(tuple(fds), warm_meta=False, close=(sock.fileno(), wake_r, wake_w))
         for fd in fds:
             os.close(fd)  # the child has them; holding a write end would hide its end of file
         sock.sendall(f"pid {pid}\n".encode())
