@@ -13,6 +13,12 @@ if sys.argv[1:2] == ["check"] and not {"--watch", "-w"} & set(sys.argv):
 
 import functools  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
+import queue  # noqa: E402
+import select  # noqa: E402
+import signal  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated, Optional  # noqa: E402
 
@@ -22,9 +28,12 @@ import handwrite  # noqa: E402
 from handwrite.grader import (  # noqa: E402
     HandwriteError, NothingAttempted, grade, grade_many, registry, render, workspace)
 from handwrite.grader.advice import recommend  # noqa: E402
+from handwrite.grader.mock import (  # noqa: E402
+    MockInterview, Report, mmss, mock_length, pick_drills, running_mock)
 from handwrite.grader.progress import Progress  # noqa: E402
 from handwrite.grader.selftest import reference_source  # noqa: E402
 from handwrite.grader.watch import watch as watch_attempts  # noqa: E402
+from handwrite.grader.zygote import Zygote  # noqa: E402
 
 DEMO_ATTEMPT = Path(handwrite.__file__).parent / "examples" / "blog_attention.py"
 DEMO_MISTAKES = ("unused-projection", "mask-fill-overflow")
@@ -225,6 +234,11 @@ def solution(drill: DrillArg, yes: YesOpt = False) -> None:
     """Show the reference solution (asks first unless you have passed the drill)."""
     spec = registry.load(registry.resolve(drill))
     progress = _progress()
+    if progress and (running := running_mock(progress, spec.id)):
+        until = time.strftime("%H:%M", time.localtime(running.started_at + mock_length(running)))
+        raise HandwriteError(f"{spec.id} is in the mock interview running until {until}: its "
+                             "solution stays locked until then (`handwrite mock --resume` "
+                             "goes on with it)")
     if not (yes or (progress and progress.ever_passed(spec.id))):
         if not typer.confirm(f"You haven't passed {spec.id} yet. Show the solution?", err=True):
             raise typer.Exit(1)
@@ -269,6 +283,167 @@ def next_() -> None:
     advice = recommend(registry.all_drills(), progress.stats(), progress.clock())
     out.print(render.advice(advice, registry.load(advice.drill),
                             workspace.attempt_path(advice.drill).exists()))
+
+
+@app.command()
+@_friendly
+def mock(
+    minutes: Annotated[int, typer.Option(
+        "--minutes", "-m", min=1, help="Length in minutes.")] = 45,
+    count: Annotated[int, typer.Option("--count", "-n", min=1, help="Drills to draw.")] = 3,
+    tags: Annotated[Optional[str], typer.Option(
+        help="Draw only drills with one of these tags, e.g. attention,losses.")] = None,
+    drills: Annotated[Optional[str], typer.Option(
+        help="These drills instead of a draw, e.g. attention,cross_entropy.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Seed of the draw, to repeat it.")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Go on with the last unfinished mock interview.")] = False,
+    plain: Annotated[bool, typer.Option(
+        "--plain", help="One line per event instead of the live panel.")] = False,
+    seconds: Annotated[Optional[float], typer.Option(
+        "--seconds", hidden=True, help="Length in seconds, overriding --minutes (tests).")] = None,
+) -> None:
+    """A timed mock interview: drills drawn at mixed levels, fresh stubs in their own folder,
+    a countdown, re-grading on save, hints counted (h), solutions locked until it ends, then a
+    scored report kept in `handwrite stats`. Ctrl-C pauses it; --resume goes on (the clock
+    keeps running meanwhile)."""
+    zygote = Zygote()  # before any drill's spec (and reference) is imported: see zygote.py
+    progress = _progress()
+    if resume:
+        if progress is None:
+            raise HandwriteError("can't resume: the progress database could not be opened")
+        interview = MockInterview.resume(progress)
+        out.print(f"resuming mock interview {interview.mock_id}: {mmss(interview.remaining())} "
+                  "left", markup=False)
+    else:
+        picked = pick_drills(registry.all_drills(), count, minutes, _split(tags), seed,
+                             _split(drills))
+        interview = MockInterview.start(picked, workspace.home(), seconds or minutes * 60,
+                                        progress=progress, seed=seed)
+    out.print(f"mock interview: {', '.join(d.id for d in interview.drills)} · "
+              f"{mmss(interview.remaining())} to go · edit {interview.folder}/<drill>.py · "
+              "solutions locked until it ends", markup=False)
+    live = out.is_terminal and sys.stdin.isatty() and not plain
+    try:
+        report = _run_mock(interview, live, zygote)
+    finally:
+        zygote.close()
+    if report is None:
+        err.print(f"interrupted at {mmss(interview.elapsed())}: saved; `handwrite mock "
+                  "--resume` goes on with it (the clock keeps running)", markup=False)
+        raise typer.Exit(130)
+    out.print(render.mock_report(report))
+
+
+def _split(names: str | None) -> list[str] | None:
+    return [n.strip() for n in names.split(",") if n.strip()] if names else None
+
+
+def _run_mock(interview: MockInterview, live: bool, zygote: Zygote) -> Report | None:
+    """The event loop: gradings from a watch thread and keys from a reader thread arrive on
+    one queue; the main thread owns the interview (and the database). None if interrupted."""
+    events: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def grade() -> None:
+        try:
+            for cards in watch_attempts(interview.attempts(), stop=stop, zygote=zygote):
+                events.put(("cards", cards))
+        except Exception as e:  # noqa: BLE001 - handed to the main thread
+            events.put(("error", e))
+
+    def hang_up(signum, frame):
+        raise KeyboardInterrupt  # a closed terminal ends it as Ctrl-C does: saved, resumable
+
+    grader = threading.Thread(target=grade, daemon=True)
+    grader.start()
+    selected, hint_text, confirming = 0, "", False
+    old_hup = signal.signal(signal.SIGHUP, hang_up)
+    terminal = _Keys(events, stop) if live else None
+    view = None
+    try:
+        if live:
+            view = render.live(render.mock_panel(interview, selected), out)
+        while True:
+            if interview.time_up:
+                if not live:
+                    out.print(f"{mmss(interview.length_s)} time up", markup=False)
+                return interview.finish("time up")
+            try:
+                kind, value = events.get(timeout=0.25)
+            except queue.Empty:
+                kind = value = None
+            if kind == "error":
+                raise value
+            if kind == "cards":
+                for change in interview.on_cards(value):
+                    if not live:
+                        out.print(render.mock_event(change), markup=False)
+            elif kind == "key" and confirming:
+                confirming = False
+                if value in ("y", "Y"):
+                    return interview.finish("finished early")
+            elif kind == "key":
+                drill = interview.drills[selected]
+                if value == "q":
+                    confirming = True
+                elif value == "h":
+                    got = interview.hint(drill.id)
+                    hint_text = (f"hint {drill.id} {got[0]}/{len(drill.hints)}: {got[1]}" if got
+                                 else f"no more hints for {drill.id}")
+                elif value in ("up", "down"):
+                    selected = (selected + (1 if value == "down" else -1)) % len(interview.drills)
+                elif value.isdigit() and 1 <= int(value) <= len(interview.drills):
+                    selected = int(value) - 1
+            if view is not None:
+                view.update(render.mock_panel(interview, selected, hint_text, confirming),
+                            refresh=True)
+    except KeyboardInterrupt:
+        return None
+    finally:
+        stop.set()
+        if view is not None:
+            view.update(render.mock_panel(interview, selected, hint_text), refresh=True)
+            view.stop()
+        if terminal is not None:
+            terminal.close()
+        signal.signal(signal.SIGHUP, old_hup)
+        grader.join(timeout=3)
+
+
+class _Keys:
+    """Keys from a terminal in cbreak mode (restored by ``close``), put on ``events`` as
+    'h', 'q', 'y', digits, 'up' and 'down'. Ctrl-C still interrupts."""
+
+    ARROWS = {"\x1b[A": "up", "\x1b[B": "down", "\x1bOA": "up", "\x1bOB": "down"}
+
+    def __init__(self, events: queue.Queue, stop: threading.Event):
+        import termios
+        import tty
+
+        self.fd = sys.stdin.fileno()
+        self.saved = termios.tcgetattr(self.fd)
+        tty.setcbreak(self.fd)
+        self.events, self.stop = events, stop
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while not self.stop.is_set():
+            if not select.select([self.fd], [], [], 0.2)[0]:
+                continue
+            data = os.read(self.fd, 64).decode(errors="replace")
+            if not data:
+                return  # the terminal is gone
+            while data:
+                arrow = next((a for a in self.ARROWS if data.startswith(a)), None)
+                key, data = (self.ARROWS[arrow], data[len(arrow):]) if arrow else (data[0],
+                                                                                   data[1:])
+                self.events.put(("key", key))
+
+    def close(self) -> None:
+        import termios
+
+        termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
 
 
 def main() -> None:

@@ -314,6 +314,25 @@ class Progress:
                  json.dumps(report or {}), finished))
         return cursor.lastrowid
 
+    def update_mock(self, mock_id: int, *, ended_at: float | None = None,
+                    score: float | None = None, report: dict | None = None,
+                    finished: bool | None = None) -> None:
+        """Change a kept mock interview as it goes on: only the fields given are written."""
+        fields = {"ended_at": ended_at, "score": score, "finished": finished,
+                  "report": None if report is None else json.dumps(report)}
+        fields = {k: v for k, v in fields.items() if v is not None}
+        if not fields:
+            return
+        with self.db:
+            self.db.execute(f"UPDATE mocks SET {', '.join(f'{k} = ?' for k in fields)}"
+                            " WHERE id = ?", (*fields.values(), mock_id))
+
+    def unfinished_mock(self) -> Mock | None:
+        """The latest mock interview still running or interrupted (not finished, no end
+        time), or None."""
+        return next((m for m in reversed(self.mocks()) if not m.finished and m.ended_at is None),
+                    None)
+
     def next_hint(self, drill: str, available: int) -> int:
         """Count one more hint shown (up to ``available``); returns its 0-based index."""
         shown = min(self.hints_shown(drill) + 1, available)

@@ -334,3 +334,96 @@ def watching(paths: list, poll: bool, graded: list[Scorecard] | None) -> Text:
         line.append("\nNothing happens when you save? On WSL or a network drive, add --poll.",
                     "dim")
     return line
+
+
+def _mock_state(state) -> Text:
+    """A drill's state in a mock: not started / failing: which categories / passed at mm:ss."""
+    from .mock import mmss
+
+    if state.status == "passed":
+        line = Text(f"✓ passed at {mmss(state.first_pass_s)}", "green")
+        if state.last_verdict != Verdict.PASS.value:
+            line.append(f" · failing now ({', '.join(state.last_failing) or 'error'})", "red")
+        return line
+    if state.status == "not started":
+        return Text("not started", "dim")
+    return Text(f"failing: {', '.join(state.last_failing) or 'error'}", "red")
+
+
+def mock_panel(mock, selected: int, hint_text: str = "", confirming: bool = False) -> Panel:
+    """The live panel of a mock interview: countdown, each drill's state, hints used, keys."""
+    from .mock import mmss
+
+    left = mock.remaining()
+    table = Table.grid(padding=(0, 1), expand=True)
+    for col in ("", "#", "drill", "budget", "state", "hints"):
+        table.add_column(col, no_wrap=True, ratio=1 if col == "state" else None)
+    for i, drill in enumerate(mock.drills):
+        s = mock.states[drill.id]
+        table.add_row(Text("›", "bold cyan") if i == selected else "", str(i + 1),
+                      Text(drill.id, "bold" if i == selected else ""), f"{drill.minutes} min",
+                      _mock_state(s), f"hints {s.hints_used}/{len(drill.hints)}")
+    parts: list = [Text.assemble(("⏱ ", "cyan"), (mmss(left), "bold red" if left < 60 else
+                                                   "bold"), " left · ",
+                                 (f"edit {_home(str(mock.folder))}/<drill>.py", "dim")),
+                   Text(""), table]
+    if hint_text:
+        parts += [Text(""), Text(hint_text, "yellow")]
+    parts.append(Text(""))
+    if confirming:
+        parts.append(Text("finish now? [y/N]", "bold yellow"))
+    else:
+        parts.append(Text("↑/↓ or 1-9 select · h hint · q finish · saving re-grades · "
+                          "solutions locked until the end", "dim"))
+    return Panel(Group(*parts), title=Text(" mock interview ", "bold"), title_align="left")
+
+
+def mock_event(change) -> str:
+    """One line for one grading in a mock interview (plain output)."""
+    from .mock import mmss
+
+    stamp = mmss(change.at_s)
+    if change.verdict is Verdict.TODO:
+        return f"{stamp} {change.drill} not started"
+    if change.verdict is Verdict.PASS:
+        return f"{stamp} {change.drill} passed" + (f" at {stamp}" if change.first_pass else "")
+    line = f"{stamp} {change.drill} failing ({', '.join(change.failing) or 'error'})"
+    return line + (f" · likely cause: {', '.join(change.mistakes)}" if change.mistakes else "")
+
+
+def mock_report(report) -> Group:
+    """The end of a mock interview: per drill, the score and its formula, what to practise."""
+    from .mock import mmss
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
+                  padding=(0, 1), expand=True)
+    for col in ("drill", "result", "first pass", "hints", "points"):
+        table.add_column(col, no_wrap=True, justify="right" if col == "points" else "left")
+    table.add_column("met along the way", ratio=1)
+    for r in report.drills:
+        met = Text(", ".join(r.failing_seen), "red")
+        if r.mistakes_seen:
+            met.append((" · " if r.failing_seen else "") + ", ".join(r.mistakes_seen), "yellow")
+        table.add_row(r.drill, Text("✓ passed", "green") if r.passed else Text("✗ not passed",
+                                                                                  "red"),
+                      mmss(r.first_pass_s) if r.passed else Text("—", "dim"),
+                      f"{r.hints_used}/{r.hints_total}", f"{r.points:.0f}", met)
+    score_style = "bold green" if report.score >= 50 else "bold red"
+    return Group(
+        Text.assemble(("Mock interview", "bold"), f" · {report.ended_by} after "
+                      f"{mmss(report.used_s)} of {mmss(report.length_s)}"),
+        table,
+        Text.assemble(("score ", "bold"), (f"{report.score:.0f}/100", score_style)),
+        Text(report.formula, "dim"),
+        Text(""),
+        Text("Practise next", "bold"),
+        *[Text(f"• {line}") for line in report.practise_next])
+
+
+def live(first, con: Console):
+    """A started rich Live display showing ``first``; update(…, refresh=True) and stop() it."""
+    from rich.live import Live
+
+    view = Live(first, console=con, auto_refresh=False)
+    view.start()
+    return view

@@ -16,14 +16,15 @@ from .zygote import Zygote
 
 def watch(attempts: list[tuple[str, str | Path]], poll: bool = False,
           timeout_s: float = DEFAULT_TIMEOUT_S, workspace: Path | None = None,
-          stop=None) -> Iterator[list[Scorecard]]:
+          stop=None, zygote: Zygote | None = None) -> Iterator[list[Scorecard]]:
     """Grade ``attempts`` (drill id, file) now, then each file again whenever it is saved.
 
     Yields the new scorecards after every grading (first an empty list if there is nothing
     to grade yet: the watch has begun). With ``workspace``, a save of any
     ``<workspace>/<drill>.py`` is graded too, so drills started later are picked up. ``poll``
     polls the files instead of asking the OS (WSL, network drives). ``stop``: a
-    threading.Event that ends the watch.
+    threading.Event that ends the watch. ``zygote``: one the caller forked before importing
+    any reference (else one is forked here, which must then be before any such import).
     """
     watched = {Path(p).resolve(): d for d, p in attempts}
     folders = {p.parent for p in watched} | ({workspace.resolve()} if workspace else set())
@@ -38,7 +39,8 @@ def watch(attempts: list[tuple[str, str | Path]], poll: bool = False,
 
     ids = set(registry.ids())
     # Forked before any reference is imported, and kept warm: each re-grade forks from it.
-    zygote = Zygote()
+    own_zygote = zygote is None
+    zygote = zygote or Zygote()
     # The folder, not the file: editors that save atomically replace the file by renaming.
     # The first (empty, timed-out) yield says the watcher is set up, its first poll included:
     # no save is missed from then on, even one made while a grading runs.
@@ -65,7 +67,8 @@ def watch(attempts: list[tuple[str, str | Path]], poll: bool = False,
                 yield grade_many(sorted(due), timeout_s, zygote)
     finally:
         saves.close()
-        zygote.close()
+        if own_zygote:
+            zygote.close()
 
 
 def _fingerprint(path: Path) -> tuple | None:
