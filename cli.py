@@ -321,7 +321,8 @@ def mock(
         interview = MockInterview.start(picked, workspace.home(), seconds or minutes * 60,
                                         progress=progress, seed=seed)
     out.print(f"mock interview: {', '.join(d.id for d in interview.drills)} · "
-              f"{mmss(interview.remaining())} to go · edit {interview.folder}/<drill>.py · "
+              f"{mmss(interview.remaining())} to go · edit "
+              f"{render.short_path(str(interview.folder))}/<drill>.py · "
               "solutions locked until it ends", markup=False)
     live = out.is_terminal and sys.stdin.isatty() and not plain
     try:

@@ -48,7 +48,8 @@ def _mark(ok: bool) -> Text:
     return Text("✓", "green") if ok else Text("✗", "red")
 
 
-def _home(path: str) -> str:
+def short_path(path: str) -> str:
+    """The path with the home folder as ~."""
     home = os.path.expanduser("~")
     return "~" + path[len(home):] if path.startswith(home + os.sep) else path
 
@@ -58,7 +59,7 @@ def scorecard(card: Scorecard, verbose: bool = False) -> Group:
     label, style = VERDICTS[card.verdict]
     passed = sum(c.passed for c in card.checks)
     title = Text.assemble((f" {card.drill}", "bold"), f" · {card.title} ")
-    subtitle = Text(f"{_home(card.path)} · {passed}/{len(card.checks)} checks passed · "
+    subtitle = Text(f"{short_path(card.path)} · {passed}/{len(card.checks)} checks passed · "
                     f"{card.elapsed_s:.2f} s")
     header = Panel(subtitle, title=title, title_align="left",
                    subtitle=Text(f" {label} ", style), subtitle_align="right",
@@ -289,9 +290,9 @@ def advice(pick: Advice, drill: Drill, attempted: bool) -> Group:
 
 def task(drill: Drill, statement: str, path: str, created: bool) -> Group:
     """``handwrite attempt``: the task, and where to write the answer."""
-    where = Text.assemble(("Edit: ", "bold"), _home(path))
+    where = Text.assemble(("Edit: ", "bold"), short_path(path))
     if not created:
-        where = Text.assemble(("Already started: ", "bold yellow"), _home(path),
+        where = Text.assemble(("Already started: ", "bold yellow"), short_path(path),
                               "\n(kept as it is; `handwrite reset ", drill.id,
                               "` puts the stub back)")
     meta = Text(f"{drill.difficulty} · {', '.join(drill.tags)} · about {drill.minutes} min",
@@ -321,7 +322,7 @@ def show_code(source: str, con: Console) -> None:
 
 def watching(paths: list, poll: bool, graded: list[Scorecard] | None) -> Text:
     """The line under a watched scorecard: what is watched, when it was graded, how to stop."""
-    names = ", ".join(_home(str(p)) for p in paths)
+    names = ", ".join(short_path(str(p)) for p in paths)
     line = Text("⟳ ", "cyan")
     if graded:
         stamp = time.strftime("%H:%M:%S")
@@ -365,7 +366,7 @@ def mock_panel(mock, selected: int, hint_text: str = "", confirming: bool = Fals
                       _mock_state(s), f"hints {s.hints_used}/{len(drill.hints)}")
     parts: list = [Text.assemble(("⏱ ", "cyan"), (mmss(left), "bold red" if left < 60 else
                                                    "bold"), " left · ",
-                                 (f"edit {_home(str(mock.folder))}/<drill>.py", "dim")),
+                                 (f"edit {short_path(str(mock.folder))}/<drill>.py", "dim")),
                    Text(""), table]
     if hint_text:
         parts += [Text(""), Text(hint_text, "yellow")]
