@@ -86,16 +86,6 @@ class NewerProgress(HandwriteError):
 
 
 @dataclass(frozen=True)
-class Best:
-    """A drill's best check so far."""
-
-    passed: bool
-    checks_passed: int
-    checks_total: int
-    attempts: int
-
-
-@dataclass(frozen=True)
 class DrillStats:
     """One drill's history.
 
@@ -342,17 +332,6 @@ class Progress:
         return shown - 1
 
     # Reading
-
-    def best(self) -> dict[str, Best]:
-        best = {}
-        counts = self.db.execute("SELECT drill, COUNT(*) FROM checks GROUP BY drill").fetchall()
-        for drill, count in counts:
-            passed, ok, total = self.db.execute(
-                "SELECT passed, checks_passed, checks_total FROM checks WHERE drill = ?"
-                " ORDER BY passed DESC, checks_passed * 1.0 / MAX(checks_total, 1) DESC LIMIT 1",
-                (drill,)).fetchone()
-            best[drill] = Best(bool(passed), ok, total, count)
-        return best
 
     def ever_passed(self, drill: str) -> bool:
         row = self.db.execute("SELECT 1 FROM checks WHERE drill = ? AND passed LIMIT 1", (drill,))
