@@ -12,6 +12,7 @@ import faulthandler
 import importlib.util
 import inspect
 import io
+import math
 import os
 import pickle
 import resource
@@ -25,6 +26,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from .spec import DEVICE
 from .torchfast import backward, warm_meta_device
 
 SOLUTIONS_DIR = str(Path(__file__).resolve().parent.parent / "solutions")
@@ -46,11 +48,15 @@ class CallLog(TorchFunctionMode):
 
 
 class OpLog(TorchDispatchMode):
-    """Names every aten op that runs: catches what slips past CallLog, such as nn modules."""
+    """Names every aten op that runs: catches what slips past CallLog, such as nn modules.
+    Also keeps the shape of the largest tensor an op made (flash attention never makes the
+    full Tq x Tk score matrix)."""
 
     def __init__(self, names: set[str]):
         super().__init__()
         self.names = names
+        self.largest: tuple[int, ...] = ()
+        self.largest_numel = 0
 
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
@@ -58,14 +64,19 @@ class OpLog(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         self.names.add(func.overloadpacket.__name__)
-        return func(*args, **(kwargs or {}))
+        out = func(*args, **(kwargs or {}))
+        for t in (out if isinstance(out, (tuple, list)) else (out,)):
+            if isinstance(t, torch.Tensor) and t.numel() > self.largest_numel:
+                self.largest, self.largest_numel = tuple(t.shape), t.numel()
+        return out
 
 
 class Logged:
     """Both logs at once, for the span of a call into the attempt."""
 
     def __init__(self, names: set[str]):
-        self.modes = (CallLog(names), OpLog(names))
+        self.ops = OpLog(names)
+        self.modes = (CallLog(names), self.ops)
 
     def __enter__(self):
         for mode in self.modes:
@@ -210,9 +221,13 @@ def _error(exc: BaseException, attempt_path: str, stage: str) -> dict:
 
 
 def _plain(value: object) -> dict:
-    """The attempt's return value as a plain tensor (or a description of what it was instead)."""
+    """The attempt's return value as a plain tensor (or a description of what it was instead).
+    A tuple or list comes back item by item."""
+    kind = f"{type(value).__module__}.{type(value).__qualname__}"
+    if isinstance(value, (tuple, list)) and len(value) <= 16:
+        return {"type": kind, "items": [_plain(v) for v in value]}
     if not isinstance(value, torch.Tensor):
-        return {"type": f"{type(value).__module__}.{type(value).__qualname__}"}
+        return {"type": kind}
     with torch._C.DisableTorchFunctionSubclass():  # a subclass's overrides don't run here
         plain = torch.Tensor.detach(value)
         info = {"type": "torch.Tensor", "subclass": type(value) is not torch.Tensor,
@@ -224,6 +239,10 @@ def _plain(value: object) -> dict:
 
 
 def _prepare(value, device: str, grad: bool):
+    if isinstance(value, (tuple, list)):
+        return type(value)(_prepare(v, device, grad) for v in value)
+    if isinstance(value, str) and value == DEVICE:
+        return device
     if isinstance(value, torch.Tensor):
         value = value.to(device)
         if grad and value.is_floating_point():
@@ -244,13 +263,33 @@ def describe_signature(obj) -> dict:
             "call": params(obj) if callable(obj) else []}
 
 
+def _tensors(label: str, value) -> dict:
+    """Every tensor in an argument, tuples and lists included: {"arg1[0]": tensor, ...}."""
+    if isinstance(value, torch.Tensor):
+        return {label: value}
+    if isinstance(value, (tuple, list)):
+        return {k: t for i, v in enumerate(value) for k, t in _tensors(f"{label}[{i}]", v).items()}
+    return {}
+
+
+def _driver(drive: tuple[str, str] | None):
+    """The case's drive function from its (name, source) (see spec.Case.drive)."""
+    if drive is None:
+        return lambda target, *args, **kwargs: target(*args, **kwargs)
+    name, source = drive
+    namespace = {"torch": torch, "math": math, "F": torch.nn.functional, "nn": torch.nn}
+    exec(compile(source, f"<drive {name}>", "exec"), namespace)  # noqa: S102 - our spec's code
+    return namespace[name]
+
+
 def _run(target, is_module: bool, run: dict, attempt_path: str) -> dict:
     device, call, names = run["device"], run["call"], set()
     args = [_prepare(a, device, run["grad"]) for a in call["args"]]
     kwargs = {k: _prepare(v, device, run["grad"]) for k, v in call["kwargs"].items()}
-    inputs = {f"arg{i}": a for i, a in enumerate(args)} | kwargs
-    inputs = {k: v for k, v in inputs.items() if isinstance(v, torch.Tensor)}
+    inputs = {k: t for i, a in enumerate(args) for k, t in _tensors(f"arg{i}", a).items()}
+    inputs |= {k: t for name, v in kwargs.items() for k, t in _tensors(name, v).items()}
     before = {k: v.detach().clone() for k, v in inputs.items() if device != "meta"}
+    drive = _driver(run.get("drive"))
     stage = "init"
     try:
         if is_module:
@@ -260,9 +299,10 @@ def _run(target, is_module: bool, run: dict, attempt_path: str) -> dict:
             _load_weights(module, run["state"])
             target = module.to(device=device, dtype=run["dtype"])
         stage = "forward"
-        with Logged(names):
-            out = target(*args, **kwargs)
-        result = {"out": _plain(out), "calls": sorted(names)}
+        logged = Logged(names)
+        with logged:
+            out = drive(target, *args, **kwargs)
+        result = {"out": _plain(out), "calls": sorted(names), "largest": logged.ops.largest}
     except BaseException as exc:  # noqa: BLE001 - whatever the attempt raises is a verdict
         return {"error": _error(exc, attempt_path, stage), "calls": sorted(names)}
     if run["grad"]:
@@ -292,12 +332,15 @@ def _load_weights(module, state: dict) -> None:
 
 
 def _gradients(out, run: dict, inputs: dict, module) -> dict:
-    if not isinstance(out, torch.Tensor):
-        raise TypeError("the output is not a tensor: no gradients")
-    upstream = run["upstream"].to(device=out.device, dtype=out.dtype)
-    if out.shape != upstream.shape:
-        raise ValueError(f"the output's shape {tuple(out.shape)} is wrong: no gradients")
-    backward(out, upstream)
+    outs = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+    if not all(isinstance(o, torch.Tensor) for o in outs) or len(outs) != len(run["upstream"]):
+        raise TypeError("the output is not what the contract says: no gradients")
+    pairs = [(o, u.to(device=o.device, dtype=o.dtype))
+             for o, u in zip(outs, run["upstream"]) if u is not None]
+    for o, u in pairs:
+        if o.shape != u.shape:
+            raise ValueError(f"the output's shape {tuple(o.shape)} is wrong: no gradients")
+    backward(tuple(o for o, _ in pairs), tuple(u for _, u in pairs))
     grads = {"grads": {k: _grad(v) for k, v in inputs.items() if v.is_floating_point()}}
     if module is not None:
         grads["param_grads"] = {n: _grad(p) for n, p in module.named_parameters()}

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import inspect
 import signal
+import textwrap
 import time
 import zlib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 
 import torch
 
 from . import registry
-from .child import describe_signature
+from .child import _tensors, describe_signature
 from .compare import is_close, mismatch, named_shape, tolerance
 from .results import AttemptError, CheckResult, NamedMistake, Scorecard
 from .sandbox import DEFAULT_TIMEOUT_S, Outcome, Sandbox
-from .spec import Call, Case, Drill
+from .spec import DEVICE, Call, Case, Drill
 from .torchfast import backward, warm_meta_device
 
 GRAD_SLACK = 10  # gradients go through one more pass of rounding than outputs
@@ -29,8 +33,9 @@ class Planned:
     call: Call
     leak: Call | None
     state: dict | None  # module drills: the reference's weights, in the case's dtype
-    expected: torch.Tensor
-    upstream: torch.Tensor | None = None  # the gradient fed back into the output
+    expected: tuple[torch.Tensor, ...]  # every output (one, unless the reference returns a tuple)
+    single: bool = True  # the reference returns one tensor, not a tuple
+    upstream: tuple | None = None  # the gradient fed back into each output (None: not float)
     grads: dict = field(default_factory=dict)  # input label -> expected gradient
     param_grads: dict = field(default_factory=dict)
 
@@ -70,9 +75,23 @@ def grade_many(attempts: list[tuple[str, str | Path]], timeout_s: float = DEFAUL
 # --- planning: inputs and the float64 truth -------------------------------------------------
 
 def _f64(value):
+    """An argument as the float64 reference run takes it."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(_f64(v) for v in value)
+    if isinstance(value, str) and value == DEVICE:
+        return "cpu"
     if isinstance(value, torch.Tensor) and value.is_floating_point():
         return value.detach().to(torch.float64)
     return value
+
+
+def _call(case: Case, target, args, kwargs):
+    """Call a reference, mistake or attempt the way the case says (see spec.Case.drive)."""
+    return case.drive(target, *args, **kwargs) if case.drive else target(*args, **kwargs)
+
+
+def _as_tuple(out) -> tuple:
+    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
 
 
 def _reference_state(drill: Drill, call: Call, case: Case) -> dict | None:
@@ -99,16 +118,22 @@ def plan_case(drill: Drill, case: Case) -> Planned:
     state = _reference_state(drill, call, case)
     args = [_f64(a) for a in call.args]
     kwargs = {k: _f64(v) for k, v in call.kwargs.items()}
-    inputs = {f"arg{i}": a for i, a in enumerate(args)} | kwargs
-    leaves = {k: v.requires_grad_(case.grad) for k, v in inputs.items()
-              if isinstance(v, torch.Tensor) and v.is_floating_point()}
+    inputs = {k: t for i, a in enumerate(args) for k, t in _tensors(f"arg{i}", a).items()}
+    inputs |= {k: t for name, v in kwargs.items() for k, t in _tensors(name, v).items()}
+    leaves = {k: v.requires_grad_(case.grad) for k, v in inputs.items() if v.is_floating_point()}
     target = _instance(drill.reference, call, state, torch.float64)
-    out = target(*args, **kwargs)
-    planned = Planned(case, call, leak, state, out.detach())
+    out = _call(case, target, args, kwargs)
+    outs = _as_tuple(out)
+    planned = Planned(case, call, leak, state, tuple(o.detach() for o in outs),
+                      single=not isinstance(out, (tuple, list)))
     if case.grad:
         gen = torch.Generator().manual_seed(zlib.crc32(f"{drill.id}/{case.name}/grad".encode()))
-        planned.upstream = torch.randn(out.shape, generator=gen, dtype=torch.float64).to(case.dtype)
-        backward(out, planned.upstream.to(torch.float64))
+        planned.upstream = tuple(
+            torch.randn(o.shape, generator=gen, dtype=torch.float64).to(case.dtype)
+            if o.requires_grad else None for o in outs)
+        fed = [(o, u) for o, u in zip(outs, planned.upstream) if u is not None]
+        if fed:
+            backward(tuple(o for o, _ in fed), tuple(u.to(torch.float64) for _, u in fed))
         planned.grads = {k: v.grad for k, v in leaves.items()}
         if drill.is_module:
             planned.param_grads = {n: p.grad for n, p in target.named_parameters()}
@@ -119,7 +144,13 @@ def _run_spec(planned: Planned, call: Call, device: str = "cpu", grad: bool = Fa
     return {"call": {"args": call.args, "kwargs": call.kwargs, "init_args": call.init_args,
                      "init_kwargs": call.init_kwargs},
             "state": planned.state, "dtype": planned.case.dtype, "device": device,
-            "grad": grad, "upstream": planned.upstream}
+            "grad": grad, "upstream": planned.upstream, "drive": _drive_source(planned.case.drive)}
+
+
+@cache
+def _drive_source(drive) -> tuple[str, str] | None:
+    """(name, source) of a case's drive: the sandbox gets it as source (see spec.Case.drive)."""
+    return None if drive is None else (drive.__name__, textwrap.dedent(inspect.getsource(drive)))
 
 
 def _job(drill: Drill, planned: list[Planned]) -> dict:
@@ -144,10 +175,11 @@ def _label(drill: Drill, key: str) -> str:
     """``arg0`` -> the reference's name for that parameter, e.g. ``x``."""
     if not key.startswith("arg"):
         return key
+    head, bracket, rest = key.partition("[")  # arg1[0]: the first tensor in a tuple argument
     sig = describe_signature(drill.reference)
     names = [n for n, _ in (sig["forward"] if drill.is_module else sig["call"])]
-    i = int(key[3:])
-    return names[i] if i < len(names) else key
+    i = int(head[3:])
+    return (names[i] if i < len(names) else head) + bracket + rest
 
 
 def _describe_error(err: dict) -> str:
@@ -193,23 +225,51 @@ class _Judge:
         self.drill, self.planned, self.results = drill, planned, results
         self.mistakes_seen: dict[str, None] = {}
 
+    def output_names(self, p: Planned) -> list[str]:
+        names = list(self.drill.outputs) + [f"output {i}" for i in range(len(p.expected))]
+        return names[:len(p.expected)]
+
     def output_problem(self, p: Planned, out: dict, device: str = "cpu") -> str | None:
-        """Why the output is not even comparable (type, shape, dtype), or None."""
+        """Why the output is not even comparable (type, count, shape, dtype), or None."""
+        if p.single:
+            return self.item_problem(p, 0, out, device)
+        names = ", ".join(self.output_names(p))
+        if "items" not in out or len(out["items"]) != len(p.expected):
+            got = f"{len(out['items'])} items" if "items" in out else out["type"]
+            return f"returned {got}, expected a tuple of {len(p.expected)}: ({names})"
+        for i, item in enumerate(out["items"]):
+            problem = self.item_problem(p, i, item, device)
+            if problem:
+                return f"{self.output_names(p)[i]}: {problem}"
+        return None
+
+    def item_problem(self, p: Planned, i: int, out: dict, device: str) -> str | None:
+        want = p.expected[i]
         if out["type"] != "torch.Tensor":
             return f"returned {out['type']}, expected a torch.Tensor"
-        want_dtype = p.case.dtype if p.expected.is_floating_point() else p.expected.dtype
+        want_dtype = p.case.dtype if want.is_floating_point() else want.dtype
         dims = p.case.dims
-        if tuple(out["shape"]) != tuple(p.expected.shape):
-            return (f"expected shape {named_shape(tuple(p.expected.shape), dims)}, "
+        if tuple(out["shape"]) != tuple(want.shape):
+            return (f"expected shape {named_shape(tuple(want.shape), dims)}, "
                     f"got {named_shape(tuple(out['shape']), dims)}")
         if out["dtype"] != str(want_dtype).removeprefix("torch."):
-            return (f"expected dtype {str(want_dtype).removeprefix('torch.')} (the input's), "
+            source = "the input's" if want.is_floating_point() else "the contract's"
+            return (f"expected dtype {str(want_dtype).removeprefix('torch.')} ({source}), "
                     f"got {out['dtype']}")
         if out["device"] != device and not out["device"].startswith(device):
             return f"expected the output on {device}, got {out['device']}"
         if device != "meta" and "tensor" not in out:
             return "the output is far too large to compare"
         return None
+
+    def compare(self, p: Planned, got: tuple, want: tuple, tol) -> str | None:
+        """The mismatch report of every output that differs, each named when there are several."""
+        reports = []
+        for name, g, w in zip(self.output_names(p), got, want):
+            report = mismatch(g, w, tol)
+            if report:
+                reports.append(report if p.single else f"{name} differs:\n{report}")
+        return "\n".join(reports) or None
 
     def case_check(self, i: int, p: Planned) -> list[CheckResult]:
         r = self.results.get(f"case:{i}")
@@ -223,10 +283,11 @@ class _Judge:
                                 self.diagnose(p, r))]
         problem = self.output_problem(p, r["out"])
         if problem:
-            return [CheckResult("shape", name, False, problem, self.diagnose(p, r))]
-        got = r["out"]["tensor"]
+            return ([CheckResult("shape", name, False, problem, self.diagnose(p, r))]
+                    + self.property_checks(p, None, None))
+        got = _got(r["out"])
         tol = tolerance(p.case.dtype, p.case.magnitude)
-        report = mismatch(got, p.expected, tol)
+        report = self.compare(p, got, p.expected, tol)
         if report:
             checks = [CheckResult(category, name, False, _context(p) + report, self.diagnose(p, r))]
         else:
@@ -235,6 +296,23 @@ class _Judge:
             checks.append(self.leak_check(i, p, got, tol))
         if p.case.grad:
             checks += self.grad_checks(p, r)
+        return checks + self.property_checks(p, got, r)
+
+    def property_checks(self, p: Planned, got: tuple | None, r: dict | None) -> list[CheckResult]:
+        """The case's properties, tested on the attempt's own output."""
+        checks = []
+        for prop in p.case.properties:
+            if got is None:
+                checks.append(CheckResult(prop.category, prop.name, False,
+                                          "not checked: the output is not what the contract says"))
+                continue
+            seen = SimpleNamespace(largest=tuple(r.get("largest", ())))
+            try:
+                why = prop.test(p.call, got[0] if p.single else got, seen)
+            except Exception as exc:  # noqa: BLE001 - an odd output must not crash the grader
+                why = f"could not be checked on this output ({type(exc).__name__}: {exc})"
+            checks.append(CheckResult(prop.category, prop.name, why is None, why or "",
+                                      self.diagnose(p, r) if why else ()))
         return checks
 
     def leak_check(self, i: int, p: Planned, got: torch.Tensor, tol) -> CheckResult:
@@ -243,12 +321,13 @@ class _Judge:
         if r is None or "error" in r or self.output_problem(p, r["out"]):
             why = _describe_error(r["error"]) if r and "error" in r else "no comparable output"
             return CheckResult("masking", name, False, why)
-        if is_close(r["out"]["tensor"], got, tol, equal_nan=True):
+        moved = _got(r["out"])
+        if all(is_close(m, g, tol, equal_nan=True) for m, g in zip(moved, got)):
             return CheckResult("masking", name, True)
         return CheckResult("masking", name, False,
                            "changing only masked-out inputs moved the output, so masked positions "
                            "still get weight: fill masked scores with -inf before the softmax\n"
-                           + (mismatch(r["out"]["tensor"], got, tol) or ""))
+                           + (self.compare(p, moved, got, tol) or ""))
 
     def grad_checks(self, p: Planned, r: dict) -> list[CheckResult]:
         name = f"gradients ({p.case.name})"
@@ -289,6 +368,10 @@ class _Judge:
         if "error" in r and r["error"]["stage"] in ("init", "state_dict"):
             # the module could not even be built or loaded: a load failure, as in case_check
             return CheckResult("load", name, False, _describe_error(r["error"]))
+        if "error" in r and _needs_data(r["error"]):
+            # meta tensors hold no data: what ran before this step was on the right device, and
+            # the step itself is data-dependent, which is no device error.
+            return CheckResult("device", f"{name}, up to a step that needs the data", True)
         if "error" in r:
             return CheckResult("device", name, False, _describe_error(r["error"]) +
                                "\nmake new tensors on the input's device: "
@@ -319,10 +402,25 @@ class _Judge:
         """Known mistakes whose output on this case matches the attempt's."""
         found = [m.id for m in self.drill.mistakes
                  if _matches(r, _mistake_outcome(self.drill, m.impl, p), p)]
-        if len(found) > 1 and "out" in r and not r["out"]["tensor"].isfinite().any():
+        if len(found) > 1 and "out" in r and not any(
+                t.isfinite().any() for t in _got(r["out"])):
             found = []  # nothing but nan/inf, shared by several broken formulas: names nothing
         self.mistakes_seen.update(dict.fromkeys(found))
         return tuple(found)
+
+
+def _got(out: dict) -> tuple[torch.Tensor, ...]:
+    """The attempt's output tensors, once output_problem found them comparable."""
+    return tuple(i["tensor"] for i in out["items"]) if "items" in out else (out["tensor"],)
+
+
+# What the meta device says when an op needs the values (.item(), boolean indexing, .tolist()).
+_META_NEEDS_DATA = ("cannot be called on meta tensors", "data-independent implementation",
+                    "copy out of meta tensor", "with Meta tensors, but there was no")
+
+
+def _needs_data(err: dict) -> bool:
+    return any(s in err["message"] for s in _META_NEEDS_DATA)
 
 
 def _context(p: Planned) -> str:
@@ -335,8 +433,10 @@ def _mistake_outcome(drill: Drill, impl, p: Planned):
     """What a known mistake returns (or raises) on the case's own inputs, at the case's dtype."""
     try:
         target = _instance(impl, p.call, p.state, p.case.dtype)
+        args = [_f64(a) if isinstance(a, str) else a for a in p.call.args]
+        kwargs = {k: _f64(v) if isinstance(v, str) else v for k, v in p.call.kwargs.items()}
         with torch.no_grad():
-            return target(*p.call.args, **p.call.kwargs)
+            return _as_tuple(_call(p.case, target, args, kwargs))
     except Exception as exc:  # noqa: BLE001 - a mistake may well raise: that is its outcome
         return exc
 
@@ -346,13 +446,17 @@ def _matches(r: dict, outcome, p: Planned) -> bool:
         err = r["error"]
         return (isinstance(outcome, Exception) and type(outcome).__name__ == err["type"]
                 and str(outcome)[:600] == err["message"])
-    if isinstance(outcome, Exception) or "tensor" not in r["out"]:
+    if isinstance(outcome, Exception):
         return False
-    got = r["out"]["tensor"]
-    if got.shape != outcome.shape:
+    items = r["out"].get("items", [r["out"]])
+    if len(items) != len(outcome) or not all("tensor" in i for i in items):
+        return False
+    got = [i["tensor"] for i in items]
+    if any(not isinstance(o, torch.Tensor) or g.shape != o.shape for g, o in zip(got, outcome)):
         return False
     tol = tolerance(p.case.dtype, p.case.magnitude)
-    return is_close(got, outcome, tol, equal_nan=True) and not is_close(outcome, p.expected, tol)
+    return (all(is_close(g, o, tol, equal_nan=True) for g, o in zip(got, outcome))
+            and not all(is_close(o, w, tol) for o, w in zip(outcome, p.expected)))
 
 
 def judge(drill: Drill, planned: list[Planned], outcome: Outcome, device: Outcome, path: str,

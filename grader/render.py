@@ -183,17 +183,23 @@ def status(s: DrillStats | None) -> Text:
 def stats(history: dict, drills: list[Drill], mocks: list[Mock], days: list[Day],
           now: float) -> Group:
     """``handwrite stats``: per drill, mock interviews, and checks per day as a chart."""
-    parts: list = [Text("Drills", "bold"), _drill_table(history, drills, now),
-                   Text("best, median: from a run's first check to its first pass; a reset "
-                        "starts a run", "dim"),
-                   Text("")]
+    practised = [d.id for d in drills if history.get(d.id) and history[d.id].checks]
+    fresh = [d.id for d in drills if d.id not in practised]
+    parts: list = [Text("Drills", "bold")]
+    if practised or set(history) - {d.id for d in drills}:
+        parts += [_drill_table(history, practised, now),
+                  Text("best, median: from a run's first check to its first pass; a reset "
+                       "starts a run", "dim")]
+    if fresh:  # listed, not tabled: twenty rows of dashes would bury the ones practised
+        parts.append(Text(f"not practised yet: {', '.join(fresh)}", "dim"))
+    parts.append(Text(""))
     parts += [Text("Mock interviews", "bold"), _mock_table(mocks) if mocks else
               Text("none yet", "dim"), Text("")]
     parts.append(daily_chart(days))
     return Group(*parts)
 
 
-def _drill_table(history: dict, drills: list[Drill], now: float) -> Table:
+def _drill_table(history: dict, practised: list[str], now: float) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
                   padding=(0, 1), expand=True)
     table.add_column("drill", no_wrap=True, min_width=13)
@@ -202,11 +208,9 @@ def _drill_table(history: dict, drills: list[Drill], now: float) -> Table:
     table.add_column("last practised", no_wrap=True, min_width=11)
     table.add_column("categories failed", ratio=1)
     # Drills in the catalog first, then any the history names that no longer exist.
-    known = [d.id for d in drills]
-    for drill in known + sorted(set(history) - set(known)):
-        s = history.get(drill)
-        if s is None or not s.checks:
-            table.add_row(drill, *([Text("—", "dim")] * 5), "")
+    for drill in practised + sorted(set(history) - set(practised)):
+        s = history[drill]
+        if not s.checks:
             continue
         best, median = (Text(clock_time(t)) if t is not None else Text("—", "dim")
                         for t in (s.best_s, s.median_s))

@@ -17,6 +17,10 @@ import torch
 CATEGORIES = ("load", "shape", "numerics", "masking", "stability", "gradients", "device", "rules")
 DIFFICULTIES = ("easy", "medium", "hard")
 
+# A Call argument that the grader replaces with the device under test, for drills that make
+# tensors from nothing (a positional-encoding table): torch.zeros(..., device=device).
+DEVICE = "<device under test>"
+
 
 @dataclass(frozen=True)
 class Call:
@@ -71,6 +75,21 @@ Build = Callable[[Rand, SimpleNamespace], Call]
 
 
 @dataclass(frozen=True)
+class Property:
+    """A check on the attempt's own output, beyond closeness to the reference, that says *why*
+    an answer is wrong ("norms change: a rotation keeps them"), and what the run did.
+
+    ``test(call, out, seen)`` returns None when it holds, else the reason. ``out`` is what the
+    attempt returned (a tensor, or a tuple of them), ``seen.largest`` the shape of the largest
+    tensor any op made during the call (to prove a Tq x Tk matrix was never built).
+    """
+
+    name: str
+    category: str  # one of CATEGORIES
+    test: Callable[[Call, Any, SimpleNamespace], str | None]
+
+
+@dataclass(frozen=True)
 class Case:
     """One input the attempt is run on and compared to the reference."""
 
@@ -83,6 +102,13 @@ class Case:
     grad: bool = False  # also compare input and parameter gradients
     # masking: return the call with masked-out inputs changed; the output must not move
     leak: Callable[[Call, Rand, SimpleNamespace], Call] | None = None
+    # How the attempt is called when one plain call is not enough (a prefill then decode steps,
+    # a method besides forward, a callback argument): drive(entry, *args, **kwargs) -> what is
+    # compared. entry is the attempt's function, or its module with the weights loaded. It runs
+    # in the sandbox, where it arrives as source: it may use only torch, math, F, nn and its
+    # arguments (no names from the spec module).
+    drive: Callable | None = None
+    properties: tuple[Property, ...] = ()
 
     def __post_init__(self) -> None:
         assert self.category in ("shape", "numerics", "masking", "stability"), self.category
@@ -119,6 +145,8 @@ class Drill:
     hints: tuple[str, ...]  # progressive: vague first, specific last
     forbidden: tuple[str, ...] = ()  # names that may not be called, matched by any route
     aliases: tuple[str, ...] = ()  # other names the CLI accepts, e.g. "mha" (a literal tuple)
+    outputs: tuple[str, ...] = ()  # names of the outputs when the entry (or drive) returns a tuple
+    differentiable: bool = True  # False: no gradient to check (a constant table, token ids)
 
     def __post_init__(self) -> None:
         assert self.difficulty in DIFFICULTIES, self.difficulty

@@ -14,9 +14,12 @@ import torch
 from torch.autograd.graph import _engine_run_backward
 
 
-def backward(out: torch.Tensor, grad: torch.Tensor) -> None:
-    """``out.backward(grad)`` straight into the C++ engine (skips the sympy import)."""
-    _engine_run_backward((out,), (grad,), False, False, (), allow_unreachable=True,
+def backward(out, grad) -> None:
+    """``out.backward(grad)`` straight into the C++ engine (skips the sympy import); ``out``
+    and ``grad`` may be tuples, as in ``torch.autograd.backward``."""
+    outs = out if isinstance(out, tuple) else (out,)
+    grads = grad if isinstance(grad, tuple) else (grad,)
+    _engine_run_backward(outs, grads, False, False, (), allow_unreachable=True,
                          accumulate_grad=True)
 
 

@@ -149,7 +149,6 @@ def test_reset_asks_then_restores_the_stub(workspace):
     assert path.read_text() == registry.stub_path("softmax").read_text()
 
 
-@pytest.mark.skipif("attention" not in registry.ids(), reason="needs the attention drill")
 def test_demo_names_the_seed_blogs_two_mistakes():
     result = run("demo")
     assert result.exit_code == 0, result.output
