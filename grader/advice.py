@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from .i18n import T, say, tr
 from .progress import DrillStats
-from .spec import DIFFICULTIES, Drill
+from .spec import CATEGORY_NAMES, DIFFICULTIES, DIFFICULTY_NAMES, Drill
 
-RULE = ("unfinished first (latest first), then never tried (easiest first), then slowest "
-        "against its time budget, then longest unseen")
+RULE = T("unfinished first (latest first), then never tried (easiest first), then slowest "
+         "against its time budget, then longest unseen",
+         zh="先做没做完的（最近的优先），再做没做过的（最简单的优先），然后是相对限时最慢的，"
+            "最后是最久没练的")
 
 
 @dataclass(frozen=True)
@@ -47,25 +50,31 @@ def recommend(drills: list[Drill], stats: dict[str, DrillStats], now: float) -> 
     if unfinished:
         s = max(unfinished, key=lambda s: (_touched(s), s.drill))
         if s.status == "failing":
-            why = ", ".join(s.last_failing) or "it did not run"
-            return Advice(s.drill, f"failing at its last check ({why}), {ago(s.last_at, now)}",
-                          "unfinished")
-        return Advice(s.drill, f"started {ago(_touched(s), now)}, not passing yet", "unfinished")
+            why = (", ".join(say(CATEGORY_NAMES.get(c, c)) for c in s.last_failing)
+                   or tr("it did not run", "没能运行"))
+            return Advice(s.drill, tr("failing at its last check ({why}), {ago}",
+                                      "上次检查没通过（{why}），{ago}", why=why,
+                                      ago=ago(s.last_at, now)), "unfinished")
+        return Advice(s.drill, tr("started {ago}, not passing yet", "{ago}开始，还没通过",
+                                  ago=ago(_touched(s), now)), "unfinished")
     new = [d for d in drills if d.id not in seen]
     if new:
         d = min(new, key=lambda d: (DIFFICULTIES.index(d.difficulty), d.minutes, d.id))
-        return Advice(d.id, f"never tried, and the easiest of those left ({d.difficulty}, "
-                            f"{d.minutes} min)", "new")
+        return Advice(d.id, tr("never tried, and the easiest of those left ({level}, {n} min)",
+                               "没做过，且是剩下的题里最简单的（{level}，{n} 分钟）",
+                               level=say(DIFFICULTY_NAMES[d.difficulty]), n=d.minutes), "new")
     budgets = {d.id: d.minutes * 60 for d in drills}
     slow = [s for s in seen.values()
             if s.median_s is not None and s.median_s > budgets[s.drill]]
     if slow:
         s = max(slow, key=lambda s: (s.median_s / budgets[s.drill], s.drill))
-        return Advice(s.drill, f"passed, but in {clock_time(s.median_s)} median against a "
-                               f"{budgets[s.drill] // 60} min budget", "slow")
+        return Advice(s.drill, tr("passed, but in {t} median against a {n} min budget",
+                                  "通过了，但中位用时 {t}，超过了 {n} 分钟的限时",
+                                  t=clock_time(s.median_s), n=budgets[s.drill] // 60), "slow")
     s = min(seen.values(), key=lambda s: (_touched(s), s.drill))
-    return Advice(s.drill, f"passed in time; last practised {ago(_touched(s), now)}, the longest "
-                           "ago of all", "unseen")
+    return Advice(s.drill, tr("passed in time; last practised {ago}, the longest ago of all",
+                              "按时通过了；上次练习在{ago}，是所有题里最久的",
+                              ago=ago(_touched(s), now)), "unseen")
 
 
 def _touched(s: DrillStats) -> float:
@@ -85,16 +94,16 @@ def ago(then: float, now: float) -> str:
     yesterday, 4 days ago, 2 weeks ago, 3 months ago."""
     seconds = max(0.0, now - then)
     if seconds < 60:
-        return "just now"
+        return tr("just now", "刚刚")
     if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
+        return tr("{n} min ago", "{n} 分钟前", n=int(seconds // 60))
     if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
+        return tr("{n} h ago", "{n} 小时前", n=int(seconds // 3600))
     days = (datetime.date.fromtimestamp(now) - datetime.date.fromtimestamp(then)).days
     if days <= 1:
-        return "yesterday"
+        return tr("yesterday", "昨天")
     if days < 14:
-        return f"{days} days ago"
+        return tr("{n} days ago", "{n} 天前", n=days)
     if days < 60:
-        return f"{days // 7} weeks ago"
-    return f"{days // 30} months ago"
+        return tr("{n} weeks ago", "{n} 周前", n=days // 7)
+    return tr("{n} months ago", "{n} 个月前", n=days // 30)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .i18n import tr
+
 # Machine epsilon of the dtype the answer is judged in. float64 answers are judged at float32's
 # tolerance, so an attempt may compute in float32 inside.
 _EPS = {
@@ -68,7 +70,8 @@ def mismatch(got: torch.Tensor, want: torch.Tensor, tol: Tolerance, worst: int =
     if n_bad == 0:
         return None
     shape = want.shape if want.dim() else torch.Size([1])
-    lines = [f"Mismatched elements: {n_bad} / {g.numel()} ({100 * n_bad / g.numel():.1f}%)"]
+    lines = [tr("Mismatched elements: {bad} / {n} ({pct:.1f}%)", "不一致的元素：{bad} / {n}（{pct:.1f}%）",
+                bad=n_bad, n=g.numel(), pct=100 * n_bad / g.numel())]
     finite = g.isfinite() & w.isfinite()
     if (finite & bad).any():  # nan/inf answers are counted below, not as a difference
         diff = torch.where(finite, (g - w).abs(), 0.0)
@@ -76,20 +79,23 @@ def mismatch(got: torch.Tensor, want: torch.Tensor, tol: Tolerance, worst: int =
         rel = torch.where(finite & (w == 0) & (diff > 0), float("inf"), rel)
         i_abs, i_rel = int(diff.argmax()), int(rel.argmax())
         lines += [
-            f"Greatest absolute difference: {diff[i_abs].item():.4g} at index "
-            f"{_fmt(_index(i_abs, shape))} (up to {tol.atol:.2g} allowed)",
-            f"Greatest relative difference: {rel[i_rel].item():.4g} at index "
-            f"{_fmt(_index(i_rel, shape))} (up to {tol.rtol:.2g} allowed)",
+            tr("Greatest absolute difference: {d:.4g} at index {i} (up to {tol:.2g} allowed)",
+               "最大绝对误差：{d:.4g}，位于下标 {i}（允许 {tol:.2g}）",
+               d=diff[i_abs].item(), i=_fmt(_index(i_abs, shape)), tol=tol.atol),
+            tr("Greatest relative difference: {d:.4g} at index {i} (up to {tol:.2g} allowed)",
+               "最大相对误差：{d:.4g}，位于下标 {i}（允许 {tol:.2g}）",
+               d=rel[i_rel].item(), i=_fmt(_index(i_rel, shape)), tol=tol.rtol),
         ]
     nonfinite = (~g.isfinite() & w.isfinite()).nonzero()
     if len(nonfinite):
         first = _fmt(_index(int(nonfinite[0]), shape))
-        lines.append(f"Yours has {len(nonfinite)} nan/inf where the reference is finite, "
-                     f"first at index {first}")
+        lines.append(tr("Yours has {n} nan/inf where the reference is finite, first at index "
+                        "{i}", "你的结果有 {n} 个 nan/inf，而参考答案是有限值，第一个在下标 {i}",
+                        n=len(nonfinite), i=first))
     # Worst first: non-finite answers, then by absolute difference.
     badness = torch.where(finite, (g - w).abs(), float("inf")).masked_fill(~bad, -1.0)
     order = badness.argsort(descending=True, stable=True)[: min(worst, n_bad)]
-    lines.append("index · yours · reference")
+    lines.append(tr("index · yours · reference", "下标 · 你的 · 参考答案"))
     lines += [f"  {_fmt(_index(int(i), shape))} · {g[i].item():.6g} · {w[i].item():.6g}"
               for i in order]
     return "\n".join(lines)

@@ -19,6 +19,7 @@ from .child import _tensors, describe_signature
 from .compare import is_close, mismatch, named_shape, tolerance
 from .results import AttemptError, CheckResult, NamedMistake, Scorecard
 from .sandbox import DEFAULT_TIMEOUT_S, Outcome, Sandbox
+from .i18n import say, tr
 from .spec import DEVICE, Call, Case, Drill
 from .torchfast import backward, warm_meta_device
 
@@ -189,32 +190,42 @@ def _describe_error(err: dict) -> str:
 
 def _fatal(outcome: Outcome, running: str, timeout_s: float) -> AttemptError | None:
     if outcome.ended == "timeout":
-        return AttemptError("timeout", f"stopped after {timeout_s:g} s while running {running}: "
-                                       "an infinite loop, or input() waiting forever?")
+        return AttemptError("timeout", tr(
+            "stopped after {s:g} s while running {running}: an infinite loop, or input() "
+            "waiting forever?", "运行{running}时超过 {s:g} 秒被终止：是否有死循环，或 input() "
+            "在一直等待输入？", s=timeout_s, running=running))
     if outcome.ended == "signal":
         name = signal.Signals(outcome.code).name
-        return AttemptError("crash", f"the process died of {name} while running {running}")
+        return AttemptError("crash", tr("the process died of {name} while running {running}",
+                                        "运行{running}时进程因 {name} 崩溃",
+                                        name=name, running=running))
     if outcome.ended == "exit":
-        return AttemptError("exit", f"the process exited with code {outcome.code} while running "
-                                    f"{running}: os._exit()/exit() ends grading - return instead")
+        return AttemptError("exit", tr(
+            "the process exited with code {code} while running {running}: os._exit()/exit() "
+            "ends grading - return instead", "运行{running}时进程以退出码 {code} 退出："
+            "os._exit()/exit() 会中止评测，请用 return 返回结果", code=outcome.code,
+            running=running))
     return None
 
 
 def _signature_check(drill: Drill, got: dict) -> CheckResult:
     want = describe_signature(drill.reference)
     parts = ("init", "forward") if drill.is_module else ("call",)
-    name = f"defines {drill.entry} with the contract's signature"
+    name = tr("defines {entry} with the contract's signature", "定义了 {entry}，签名符合约定",
+              entry=drill.entry)
     if got["kind"] != want["kind"]:
-        return CheckResult("load", name, False,
-                           f"{drill.entry} is a {got['kind']}, expected a {want['kind']}")
+        return CheckResult("load", name, False, tr(
+            "{entry} is a {got}, expected a {want}", "{entry} 是 {got}，应为 {want}",
+            entry=drill.entry, got=got["kind"], want=want["kind"]))
     for part in parts:
         theirs = dict(got[part])
         for pname, default in want[part]:
             if pname not in theirs or (default is not None and theirs[pname] != default):
                 fmt = lambda ps: ", ".join(n + ("" if d is None else f"={d}") for n, d in ps)
                 where = f"{part}(...)" if drill.is_module else drill.entry
-                return CheckResult("load", name, False,
-                                   f"{where}: expected ({fmt(want[part])}), got ({fmt(got[part])})")
+                return CheckResult("load", name, False, tr(
+                    "{where}: expected ({want}), got ({got})", "{where}：应为 ({want})，实际为 ({got})",
+                    where=where, want=fmt(want[part]), got=fmt(got[part])))
     return CheckResult("load", name, True)
 
 
@@ -226,7 +237,8 @@ class _Judge:
         self.mistakes_seen: dict[str, None] = {}
 
     def output_names(self, p: Planned) -> list[str]:
-        names = list(self.drill.outputs) + [f"output {i}" for i in range(len(p.expected))]
+        names = list(self.drill.outputs) + [tr("output {i}", "输出 {i}", i=i)
+                                            for i in range(len(p.expected))]
         return names[:len(p.expected)]
 
     def output_problem(self, p: Planned, out: dict, device: str = "cpu") -> str | None:
@@ -235,8 +247,11 @@ class _Judge:
             return self.item_problem(p, 0, out, device)
         names = ", ".join(self.output_names(p))
         if "items" not in out or len(out["items"]) != len(p.expected):
-            got = f"{len(out['items'])} items" if "items" in out else out["type"]
-            return f"returned {got}, expected a tuple of {len(p.expected)}: ({names})"
+            got = (tr("{n} items", "{n} 个元素", n=len(out["items"])) if "items" in out
+                   else out["type"])
+            return tr("returned {got}, expected a tuple of {n}: ({names})",
+                      "返回了 {got}，应为含 {n} 个元素的 tuple：({names})",
+                      got=got, n=len(p.expected), names=names)
         for i, item in enumerate(out["items"]):
             problem = self.item_problem(p, i, item, device)
             if problem:
@@ -246,20 +261,25 @@ class _Judge:
     def item_problem(self, p: Planned, i: int, out: dict, device: str) -> str | None:
         want = p.expected[i]
         if out["type"] != "torch.Tensor":
-            return f"returned {out['type']}, expected a torch.Tensor"
+            return tr("returned {got}, expected a torch.Tensor", "返回了 {got}，应为 torch.Tensor",
+                      got=out["type"])
         want_dtype = p.case.dtype if want.is_floating_point() else want.dtype
         dims = p.case.dims
         if tuple(out["shape"]) != tuple(want.shape):
-            return (f"expected shape {named_shape(tuple(want.shape), dims)}, "
-                    f"got {named_shape(tuple(out['shape']), dims)}")
+            return tr("expected shape {want}, got {got}", "形状应为 {want}，实际为 {got}",
+                      want=named_shape(tuple(want.shape), dims),
+                      got=named_shape(tuple(out["shape"]), dims))
         if out["dtype"] != str(want_dtype).removeprefix("torch."):
-            source = "the input's" if want.is_floating_point() else "the contract's"
-            return (f"expected dtype {str(want_dtype).removeprefix('torch.')} ({source}), "
-                    f"got {out['dtype']}")
+            source = (tr("the input's", "与输入一致") if want.is_floating_point()
+                      else tr("the contract's", "约定所定"))
+            return tr("expected dtype {want} ({source}), got {got}",
+                      "dtype 应为 {want}（{source}），实际为 {got}",
+                      want=str(want_dtype).removeprefix("torch."), source=source, got=out["dtype"])
         if out["device"] != device and not out["device"].startswith(device):
-            return f"expected the output on {device}, got {out['device']}"
+            return tr("expected the output on {want}, got {got}", "输出应在 {want} 上，实际在 {got} 上",
+                      want=device, got=out["device"])
         if device != "meta" and "tensor" not in out:
-            return "the output is far too large to compare"
+            return tr("the output is far too large to compare", "输出太大，无法比较")
         return None
 
     def compare(self, p: Planned, got: tuple, want: tuple, tol) -> str | None:
@@ -268,14 +288,16 @@ class _Judge:
         for name, g, w in zip(self.output_names(p), got, want):
             report = mismatch(g, w, tol)
             if report:
-                reports.append(report if p.single else f"{name} differs:\n{report}")
+                reports.append(report if p.single else tr("{name} differs:", "{name} 不一致：",
+                                                          name=name) + "\n" + report)
         return "\n".join(reports) or None
 
     def case_check(self, i: int, p: Planned) -> list[CheckResult]:
         r = self.results.get(f"case:{i}")
-        name, category = p.case.name, p.case.category
+        name, category = say(p.case.name), p.case.category
         if r is None:
-            return [CheckResult(category, name, False, "not run: grading stopped before it")]
+            return [CheckResult(category, name, False, tr("not run: grading stopped before it",
+                                                          "未运行：评测在此之前已停止"))]
         if "error" in r:
             err = r["error"]
             cat = "load" if err["stage"] in ("init", "state_dict") else category
@@ -303,67 +325,80 @@ class _Judge:
         checks = []
         for prop in p.case.properties:
             if got is None:
-                checks.append(CheckResult(prop.category, prop.name, False,
-                                          "not checked: the output is not what the contract says"))
+                checks.append(CheckResult(prop.category, say(prop.name), False, tr(
+                    "not checked: the output is not what the contract says",
+                    "未检查：输出不符合约定")))
                 continue
             seen = SimpleNamespace(largest=tuple(r.get("largest", ())))
             try:
                 why = prop.test(p.call, got[0] if p.single else got, seen)
             except Exception as exc:  # noqa: BLE001 - an odd output must not crash the grader
-                why = f"could not be checked on this output ({type(exc).__name__}: {exc})"
-            checks.append(CheckResult(prop.category, prop.name, why is None, why or "",
+                why = tr("could not be checked on this output ({error})",
+                         "无法在这个输出上检查（{error}）", error=f"{type(exc).__name__}: {exc}")
+            why = None if why is None else say(why)
+            checks.append(CheckResult(prop.category, say(prop.name), why is None, why or "",
                                       self.diagnose(p, r) if why else ()))
         return checks
 
     def leak_check(self, i: int, p: Planned, got: torch.Tensor, tol) -> CheckResult:
-        name = f"{p.case.name}: masked-out inputs don't leak"
+        name = tr("{case}: masked-out inputs don't leak", "{case}：被掩码的输入不泄漏",
+                  case=say(p.case.name))
         r = self.results.get(f"leak:{i}")
         if r is None or "error" in r or self.output_problem(p, r["out"]):
-            why = _describe_error(r["error"]) if r and "error" in r else "no comparable output"
+            why = (_describe_error(r["error"]) if r and "error" in r
+                   else tr("no comparable output", "没有可比较的输出"))
             return CheckResult("masking", name, False, why)
         moved = _got(r["out"])
         if all(is_close(m, g, tol, equal_nan=True) for m, g in zip(moved, got)):
             return CheckResult("masking", name, True)
         return CheckResult("masking", name, False,
-                           "changing only masked-out inputs moved the output, so masked positions "
-                           "still get weight: fill masked scores with -inf before the softmax\n"
-                           + (self.compare(p, moved, got, tol) or ""))
+                           tr("changing only masked-out inputs moved the output, so masked "
+                              "positions still get weight: fill masked scores with -inf before "
+                              "the softmax", "只改动被掩码的输入，输出却变了，说明被掩码的位置仍有"
+                              "权重：在 softmax 之前把被掩码的分数填成 -inf")
+                           + "\n" + (self.compare(p, moved, got, tol) or ""))
 
     def grad_checks(self, p: Planned, r: dict) -> list[CheckResult]:
-        name = f"gradients ({p.case.name})"
+        name = tr("gradients ({case})", "梯度（{case}）", case=say(p.case.name))
         tol = tolerance(p.case.dtype, p.case.magnitude).scaled(GRAD_SLACK)
         if "grad_error" in r:
-            return [CheckResult("gradients", name, False, "backward failed: "
+            return [CheckResult("gradients", name, False, tr("backward failed: ", "反向传播失败：")
                                 + _describe_error(r["grad_error"]))]
         if "grads" not in r:
-            return [CheckResult("gradients", name, False, "no gradient: backward did not run")]
+            return [CheckResult("gradients", name, False, tr("no gradient: backward did not run",
+                                                             "没有梯度：反向传播没有运行"))]
         problems = []
         for key, want in {**p.grads, **p.param_grads}.items():
             got = r["grads"].get(key, r.get("param_grads", {}).get(key))
             label = _label(self.drill, key)
             if got is None:
                 if key in p.grads:
-                    problems.append(f"no gradient reached {label}: is the output built from it, "
-                                    "without .detach(), .data or torch.no_grad()?")
+                    problems.append(tr(
+                        "no gradient reached {label}: is the output built from it, without "
+                        ".detach(), .data or torch.no_grad()?", "梯度没有传到 {label}：输出是否由它"
+                        "算出，且没有经过 .detach()、.data 或 torch.no_grad()？", label=label))
                 continue  # missing parameter gradients have a check of their own
             report = mismatch(got, want, tol)
             if report:
-                problems.append(f"gradient of {label} differs:\n{report}")
+                problems.append(tr("gradient of {label} differs:", "{label} 的梯度不一致：",
+                                   label=label) + "\n" + report)
         checks = [CheckResult("gradients", name, not problems, "\n".join(problems))]
         first_grad_case = next(q for q in self.planned if q.case.grad) is p
         if self.drill.is_module and first_grad_case:
             unused = [n for n, g in r.get("param_grads", {}).items() if g is None]
             checks.append(CheckResult(
-                "gradients", "every parameter receives a gradient", not unused,
-                f"no gradient reached {', '.join(unused)}: forward never uses them" if unused
-                else ""))
+                "gradients", tr("every parameter receives a gradient", "每个参数都有梯度"),
+                not unused, tr("no gradient reached {names}: forward never uses them",
+                               "梯度没有传到 {names}：forward 从未用到它们",
+                               names=", ".join(unused)) if unused else ""))
         return checks
 
     def device_check(self, stopped: AttemptError | None) -> CheckResult:
-        name = "runs on any device (tested on meta)"
+        name = tr("runs on any device (tested on meta)", "在任意设备上都能运行（用 meta 设备测试）")
         r, p = self.results.get("meta"), self.planned[0]
         if r is None:
-            why = stopped.message if stopped else "not run: the attempt did not get that far"
+            why = stopped.message if stopped else tr("not run: the attempt did not get that far",
+                                                     "未运行：代码没能运行到这一步")
             return CheckResult("device", name, False, why)
         if "error" in r and r["error"]["stage"] in ("init", "state_dict"):
             # the module could not even be built or loaded: a load failure, as in case_check
@@ -371,11 +406,12 @@ class _Judge:
         if "error" in r and _needs_data(r["error"]):
             # meta tensors hold no data: what ran before this step was on the right device, and
             # the step itself is data-dependent, which is no device error.
-            return CheckResult("device", f"{name}, up to a step that needs the data", True)
+            return CheckResult("device", name + tr(", up to a step that needs the data",
+                                                   "，直到需要实际数据的一步"), True)
         if "error" in r:
-            return CheckResult("device", name, False, _describe_error(r["error"]) +
-                               "\nmake new tensors on the input's device: "
-                               "torch.ones(..., device=x.device)")
+            return CheckResult("device", name, False, _describe_error(r["error"]) + "\n" + tr(
+                "make new tensors on the input's device: torch.ones(..., device=x.device)",
+                "新建张量要放在输入所在的设备上：torch.ones(..., device=x.device)"))
         problem = self.output_problem(p, r["out"], device="meta")
         return CheckResult("device", name, problem is None, problem or "")
 
@@ -386,16 +422,19 @@ class _Judge:
         if self.drill.forbidden:
             used = sorted(n for n in calls if any(f in n.lower() for f in self.drill.forbidden))
             checks.append(CheckResult(
-                "rules", f"calls none of: {', '.join(self.drill.forbidden)}", not used,
-                f"called {', '.join(used)}: the drill is to write it yourself" if used else ""))
+                "rules", tr("calls none of: {names}", "没有调用：{names}",
+                            names=", ".join(self.drill.forbidden)), not used,
+                tr("called {names}: the drill is to write it yourself",
+                   "调用了 {names}：这道题要你自己实现", names=", ".join(used)) if used else ""))
         mutated = sorted({_label(self.drill, k) for r in runs for k in r.get("mutated", ())})
         checks.append(CheckResult(
-            "rules", "leaves its inputs unchanged", not mutated,
-            f"modified {', '.join(mutated)} in place: work on a new tensor "
-            "(x = x - m, not x -= m or x.sub_(m))" if mutated else ""))
+            "rules", tr("leaves its inputs unchanged", "不修改输入"), not mutated,
+            tr("modified {names} in place: work on a new tensor (x = x - m, not x -= m or "
+               "x.sub_(m))", "原地修改了 {names}：请在新张量上计算（写 x = x - m，而不是 x -= m "
+               "或 x.sub_(m)）", names=", ".join(mutated)) if mutated else ""))
         checks.append(CheckResult(
-            "rules", "does not read the hidden solutions", not reads,
-            f"tried to open {reads[0]}" if reads else ""))
+            "rules", tr("does not read the hidden solutions", "没有读取隐藏的参考答案"), not reads,
+            tr("tried to open {path}", "试图打开 {path}", path=reads[0]) if reads else ""))
         return checks
 
     def diagnose(self, p: Planned, r: dict) -> tuple[str, ...]:
@@ -426,7 +465,8 @@ def _needs_data(err: dict) -> bool:
 def _context(p: Planned) -> str:
     dims = " ".join(f"{k}={v}" for k, v in p.case.dims.items())
     dtype = str(p.case.dtype).removeprefix("torch.")
-    return f"case: {p.case.name} · {dims} · {dtype}\n"
+    return tr("case: {case} · {dims} · {dtype}", "用例：{case} · {dims} · {dtype}",
+              case=say(p.case.name), dims=dims, dtype=dtype) + "\n"
 
 
 def _mistake_outcome(drill: Drill, impl, p: Planned):
@@ -468,62 +508,73 @@ def judge(drill: Drill, planned: list[Planned], outcome: Outcome, device: Outcom
     judge_ = _Judge(drill, planned, results)
 
     def card(checks: list[CheckResult], error: AttemptError | None = None) -> Scorecard:
-        named = tuple(NamedMistake(m, drill.mistake(m).explain) for m in judge_.mistakes_seen)
+        named = tuple(NamedMistake(m, say(drill.mistake(m).explain))
+                      for m in judge_.mistakes_seen)
         return Scorecard(drill.id, path, tuple(checks), named, error, elapsed, outcome.output,
-                         drill.title)
+                         say(drill.title))
+
+    not_implemented = tr("{entry} is not implemented yet: fill in the stub in {path}",
+                         "{entry} 还没有实现：请在 {path} 里补全", entry=drill.entry, path=path)
+    imports = tr("imports", "能导入")
 
     if "load_error" in frames:
         err = frames["load_error"][1]
         kind = err["kind"] if err["kind"] != "exception" else "import"
         message = _describe_error(err)
         if kind == "not_implemented":
-            message = f"{drill.entry} is not implemented yet: fill in the stub in {path}"
-        checks = [CheckResult("load", "imports", False, message)]
+            message = not_implemented
+        checks = [CheckResult("load", imports, False, message)]
         checks += judge_.rules_checks(frames["load_error"][2], reads)[-1:]
         return card(checks, AttemptError(kind, message))
     running = _running(drill, planned, results, "loaded" in frames)
     fatal = _fatal(outcome, running, timeout_s)
     if "loaded" not in frames:
-        return card([CheckResult("load", "imports", False, fatal.message)], fatal)
+        return card([CheckResult("load", imports, False, fatal.message)], fatal)
     signature = frames["loaded"][1]
     what = "class" if drill.is_module else "function"
     if signature is None or signature["kind"] != what:
-        message = f"{Path(path).name} defines no {what} named {drill.entry}"
+        message = tr("{file} defines no {what} named {entry}", "{file} 里没有名为 {entry} 的{what}",
+                     file=Path(path).name, what=tr(what, {"class": "类"}.get(what, "函数")),
+                     entry=drill.entry)
         if signature is not None:
-            message += f" ({drill.entry} is a {signature['kind']})"
-        return card([CheckResult("load", f"defines {drill.entry}", False, message)],
+            message += tr(" ({entry} is a {kind})", "（{entry} 是 {kind}）", entry=drill.entry,
+                          kind=signature["kind"])
+        return card([CheckResult("load", tr("defines {entry}", "定义了 {entry}",
+                                            entry=drill.entry), False, message)],
                     AttemptError("missing", message))
 
     errors = [r["error"] for r in results.values() if "error" in r]
     if results and len(errors) == len(results) and all(
             e["kind"] == "not_implemented" for e in errors):
-        message = f"{drill.entry} is not implemented yet: fill in the stub in {path}"
-        return card([CheckResult("load", "implemented", False, message)],
+        message = not_implemented
+        return card([CheckResult("load", tr("implemented", "已实现"), False, message)],
                     AttemptError("not_implemented", message))
 
     unbuilt = [e for e in errors if e["stage"] in ("init", "state_dict")]
     if results and len(unbuilt) == len(results):  # one message, not one per case
         message = _describe_error(unbuilt[0])
-        return card([CheckResult("load", f"builds {drill.entry} with the reference's weights",
-                                 False, message)], AttemptError("exception", message))
+        return card([CheckResult("load", tr(
+            "builds {entry} with the reference's weights", "能构建 {entry} 并载入参考答案的权重",
+            entry=drill.entry), False, message)], AttemptError("exception", message))
 
     checks = [_signature_check(drill, signature)]
     for i, p in enumerate(planned):
         checks += judge_.case_check(i, p)
-    checks.append(judge_.device_check(_fatal(device, "the meta-device run", timeout_s)))
+    meta_run = tr("the meta-device run", "meta 设备上的运行")
+    checks.append(judge_.device_check(_fatal(device, meta_run, timeout_s)))
     checks += judge_.rules_checks(frames["loaded"][2], reads)
     return card(checks, fatal or _run_error(errors, results))
 
 
 def _running(drill: Drill, planned: list[Planned], results: dict, loaded: bool) -> str:
     if not loaded:
-        return "the import of your file"
+        return tr("the import of your file", "导入你的文件")
     for i, p in enumerate(planned):
         if f"case:{i}" not in results:
-            return f"case '{p.case.name}'"
+            return tr("case '{case}'", "用例「{case}」", case=say(p.case.name))
         if p.leak is not None and f"leak:{i}" not in results:
-            return f"the leak test of '{p.case.name}'"
-    return "the end of grading"
+            return tr("the leak test of '{case}'", "「{case}」的泄漏测试", case=say(p.case.name))
+    return tr("the end of grading", "评测收尾")
 
 
 def _run_error(errors: list[dict], results: dict) -> AttemptError | None:

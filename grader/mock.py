@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import random
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,15 +22,17 @@ from . import registry
 from .errors import HandwriteError, UnknownDrill
 from .progress import Mock, Progress
 from .results import Scorecard, Verdict
-from .spec import CATEGORIES, DIFFICULTIES, Drill
+from .i18n import both, say, tr
+from .spec import CATEGORIES, CATEGORY_NAMES, DIFFICULTIES, Drill
 
 Clock = Callable[[], float]
 STATE_VERSION = 1
 HINT_PENALTY = 10  # points off a passed drill per hint used
 TIME_PENALTY = 30  # points off a passed drill that passed at the very end of the mock
-FORMULA = (f"per drill: 0 if not passed, else 100 − {HINT_PENALTY} × hints − "
-           f"{TIME_PENALTY} × (time to first pass ÷ mock length), floored at 0; "
-           "score = the mean over the drills")
+FORMULA = both("per drill: 0 if not passed, else 100 − {h} × hints − {t} × (time to first pass "
+               "÷ mock length), floored at 0; score = the mean over the drills",
+               "每题：没通过得 0 分，否则 100 − {h} × 提示数 − {t} ×（首次通过用时 ÷ 模拟时长），"
+               "最低 0 分；总分 = 各题平均", h=HINT_PENALTY, t=TIME_PENALTY)
 
 
 def mmss(seconds: float) -> str:
@@ -62,12 +63,14 @@ def pick_drills(all_drills: list[Drill], count: int = 3, minutes: int = 45,
                 chosen.append(by_id[drill_id])
         return chosen
     if count < 1:
-        raise HandwriteError(f"--count must be at least 1, not {count}")
+        raise HandwriteError(tr("--count must be at least 1, not {n}", "--count 至少为 1，不能是 {n}",
+                                n=count))
     pool = [d for d in all_drills if not tags or set(tags) & set(d.tags)]
     if not pool:
         known = sorted({t for d in all_drills for t in d.tags})
-        raise HandwriteError(f"no drill is tagged {', '.join(tags or [])}: tags are "
-                             f"{', '.join(known)}")
+        raise HandwriteError(tr("no drill is tagged {tags}: tags are {known}",
+                                "没有带 {tags} 标签的题目：已有标签为 {known}",
+                                tags=", ".join(tags or []), known=", ".join(known)))
     rng = random.Random(seed)
     levels = []
     for level in DIFFICULTIES:
@@ -202,7 +205,8 @@ class MockInterview:
               seed: int | None = None) -> MockInterview:
         """Lay fresh stubs into ``<home>/mock-<date-time>/`` and start the clock."""
         if not drills:
-            raise HandwriteError("a mock interview needs at least one drill")
+            raise HandwriteError(tr("a mock interview needs at least one drill",
+                                    "模拟面试至少需要一道题"))
         now = clock()
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
         folder, n = home / f"mock-{stamp}", 1
@@ -210,7 +214,7 @@ class MockInterview:
             folder, n = home / f"mock-{stamp}-{n}", n + 1
         folder.mkdir(parents=True)
         for drill in drills:
-            shutil.copyfile(registry.stub_path(drill.id), folder / f"{drill.id}.py")
+            (folder / f"{drill.id}.py").write_text(registry.stub_text(drill.id))
         mock = cls(drills, folder, length_s, started_at=now, clock=clock, progress=progress,
                    seed=seed)
         mock.save()
@@ -222,13 +226,15 @@ class MockInterview:
         """The last unfinished mock interview of ``progress``, as it was saved."""
         saved = progress.unfinished_mock()
         if saved is None:
-            raise HandwriteError("no unfinished mock interview to resume: start one with "
-                                 "`handwrite mock`")
+            raise HandwriteError(tr("no unfinished mock interview to resume: start one with "
+                                    "`handwrite mock`", "没有未完成的模拟面试可以继续："
+                                    "用 `handwrite mock` 开始一场"))
         state = saved.report
         folder = Path(state.get("folder", ""))
         if not folder.is_dir():
-            raise HandwriteError(f"the mock interview's folder {folder} is gone: start a new "
-                                 "one with `handwrite mock`")
+            raise HandwriteError(tr("the mock interview's folder {folder} is gone: start a new "
+                                    "one with `handwrite mock`", "模拟面试的文件夹 {folder} 不见了："
+                                    "用 `handwrite mock` 开始新的一场", folder=folder))
         states = {d: DrillState(**s) for d, s in state.get("states", {}).items()}
         return cls([load(d) for d in saved.drills], folder, mock_length(saved),
                    started_at=saved.started_at, clock=clock, progress=progress,
@@ -303,7 +309,7 @@ class MockInterview:
             return None
         state.hints_used += 1
         self.save()
-        return state.hints_used, drill.hints[state.hints_used - 1]
+        return state.hints_used, say(drill.hints[state.hints_used - 1])
 
     def finish(self, ended_by: str) -> Report:
         """End the mock ('time up' or 'finished early'): score it and save it as finished."""
@@ -355,18 +361,24 @@ def _practise_next(results: list[DrillResult]) -> tuple[str, ...]:
     lines = []
     for r in results:
         if not r.passed:
-            met = ", ".join(r.mistakes_seen) or ", ".join(r.failing_seen) or "not started"
-            lines.append(f"{r.drill}: not passed ({met}): handwrite attempt {r.drill}")
+            met = (", ".join(r.mistakes_seen)
+                   or ", ".join(say(CATEGORY_NAMES.get(c, c)) for c in r.failing_seen)
+                   or tr("not started", "未开始"))
+            lines.append(tr("{id}: not passed ({met}): handwrite attempt {id}",
+                            "{id}：没通过（{met}）：handwrite attempt {id}", id=r.drill, met=met))
     for r in results:
         if r.passed and r.hints_used:
-            lines.append(f"{r.drill}: passed with {r.hints_used} hint"
-                         f"{'s' if r.hints_used > 1 else ''}: do it again without: "
-                         f"handwrite reset {r.drill}")
+            lines.append(tr("{id}: passed with {n} hint{s}: do it again without: handwrite reset "
+                            "{id}", "{id}：用了 {n} 条提示才通过：不看提示再做一遍：handwrite "
+                            "reset {id}", id=r.drill, n=r.hints_used,
+                            s="s" if r.hints_used > 1 else ""))
     for r in results:
         if r.passed and not r.hints_used and r.first_pass_s > r.budget_min * 60:
-            lines.append(f"{r.drill}: passed at {mmss(r.first_pass_s)}, over its "
-                         f"{r.budget_min} min budget: handwrite reset {r.drill}")
-    return tuple(lines) or ("all passed cleanly: next time take more drills or fewer minutes",)
+            lines.append(tr("{id}: passed at {t}, over its {n} min budget: handwrite reset {id}",
+                            "{id}：{t} 时通过，超过了 {n} 分钟的限时：handwrite reset {id}",
+                            id=r.drill, t=mmss(r.first_pass_s), n=r.budget_min))
+    return tuple(lines) or (tr("all passed cleanly: next time take more drills or fewer minutes",
+                               "全部干净利落地通过：下次多选几道题，或者缩短时间"),)
 
 
 def mock_length(saved: Mock) -> float:

@@ -20,6 +20,7 @@ from typing import Callable
 
 from .errors import HandwriteError
 from .results import Scorecard, Verdict
+from .i18n import tr
 from .spec import CATEGORIES
 
 # Version 1, exactly as handwrite 0.1 created it (databases already on disk are at version 1).
@@ -79,10 +80,12 @@ class NewerProgress(HandwriteError):
     """The progress database was written by a newer handwrite: never touched, never moved."""
 
     def __init__(self, path: Path, version: int):
-        super().__init__(
-            f"{path} was written by a newer handwrite (history schema v{version}; this one "
-            f"reads up to v{SCHEMA_VERSION}): upgrade handwrite, or set HANDWRITE_HOME to "
-            "another folder to keep practising without that history")
+        super().__init__(tr(
+            "{path} was written by a newer handwrite (history schema v{v}; this one reads up to "
+            "v{ours}): upgrade handwrite, or set HANDWRITE_HOME to another folder to keep "
+            "practising without that history", "{path} 是更新版本的 handwrite 写的（历史记录格式 "
+            "v{v}，本版本最多读 v{ours}）：请升级 handwrite，或把 HANDWRITE_HOME 设为另一个文件夹，"
+            "不带这份历史继续练习", path=path, v=version, ours=SCHEMA_VERSION))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from .errors import UnknownDrill
+from .i18n import language
 from .spec import Drill
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -66,6 +67,24 @@ def all_drills() -> list[Drill]:
 
 def stub_path(drill_id: str) -> Path:
     return STUBS / f"{drill_id}.py"
+
+
+def statement_path(drill_id: str, lang: str) -> Path:
+    """The stub's docstring in another language: ``drills/<id>.<lang>.txt``, beside the stub."""
+    return STUBS / f"{drill_id}.{lang}.txt"
+
+
+def stub_text(drill_id: str, lang: str | None = None) -> str:
+    """The stub as the user gets it: the English file, its docstring (the contract) in ``lang``
+    (default: the language in use) when a translation exists. The code stays as it is."""
+    source = stub_path(drill_id).read_text()
+    translated = statement_path(drill_id, lang or language())
+    if not translated.is_file():
+        return source
+    doc = ast.parse(source).body[0]  # the module docstring
+    lines = source.splitlines(keepends=True)
+    text = translated.read_text().strip("\n")
+    return "".join(lines[:doc.lineno - 1]) + f'"""{text}\n"""\n' + "".join(lines[doc.end_lineno:])
 
 
 def reference_path(drill_id: str) -> Path:

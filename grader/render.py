@@ -15,18 +15,20 @@ from rich.padding import Padding
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
+from rich.cells import cell_len
 from rich.text import Text
 
 from .advice import RULE, Advice, ago, clock_time
 from .progress import Day, DrillStats, Mock
 from .results import Scorecard, Verdict
-from .spec import CATEGORIES, Drill
+from .i18n import T, say, tr
+from .spec import CATEGORIES, CATEGORY_NAMES, DIFFICULTY_NAMES, Drill
 
 VERDICTS = {
-    Verdict.PASS: ("✓ PASS", "bold green"),
-    Verdict.FAIL: ("✗ FAIL", "bold red"),
-    Verdict.ERROR: ("✗ ERROR", "bold red"),
-    Verdict.TODO: ("… NOT IMPLEMENTED", "bold yellow"),
+    Verdict.PASS: (T("✓ PASS", zh="✓ 通过"), "bold green"),
+    Verdict.FAIL: (T("✗ FAIL", zh="✗ 未通过"), "bold red"),
+    Verdict.ERROR: (T("✗ ERROR", zh="✗ 出错"), "bold red"),
+    Verdict.TODO: (T("… NOT IMPLEMENTED", zh="… 尚未实现"), "bold yellow"),
 }
 DETAILED_FAILURES = 3  # failing checks shown in full unless --verbose
 MESSAGE_LINES = 14  # lines of one failure message shown unless --verbose
@@ -41,7 +43,7 @@ def console(stderr: bool = False) -> Console:
 
 def error(message: str) -> Text:
     """One line for a problem the user can fix (never markup: it may hold [brackets])."""
-    return Text.assemble(("error: ", "bold red"), message)
+    return Text.assemble((tr("error: ", "错误："), "bold red"), message)
 
 
 def _mark(ok: bool) -> Text:
@@ -59,10 +61,12 @@ def scorecard(card: Scorecard, verbose: bool = False) -> Group:
     label, style = VERDICTS[card.verdict]
     passed = sum(c.passed for c in card.checks)
     title = Text.assemble((f" {card.drill}", "bold"), f" · {card.title} ")
-    subtitle = Text(f"{short_path(card.path)} · {passed}/{len(card.checks)} checks passed · "
-                    f"{card.elapsed_s:.2f} s")
+    subtitle = Text(tr("{path} · {passed}/{n} checks passed · {s:.2f} s",
+                       "{path} · 通过 {passed}/{n} 项检查 · {s:.2f} 秒",
+                       path=short_path(card.path), passed=passed, n=len(card.checks),
+                       s=card.elapsed_s))
     header = Panel(subtitle, title=title, title_align="left",
-                   subtitle=Text(f" {label} ", style), subtitle_align="right",
+                   subtitle=Text(f" {say(label)} ", style), subtitle_align="right",
                    border_style=style.split()[-1])
     parts = [header]
     if card.verdict is Verdict.TODO:
@@ -79,25 +83,29 @@ def scorecard(card: Scorecard, verbose: bool = False) -> Group:
     for check in shown:
         body = Text(_clip(check.message, verbose))
         if check.mistakes:
-            body.append("\nlikely cause: ", "bold")
+            body.append("\n" + tr("likely cause: ", "可能的原因："), "bold")
             body.append(", ".join(check.mistakes), "yellow")
         # Indented by 2 only: assert_close-style lines are ~78 columns and must fit in 80.
         parts.append(Padding(Group(
-            Text.assemble(("✗ ", "red"), (check.category, "bold"), f" · {check.name}"),
+            Text.assemble(("✗ ", "red"), (category_name(check.category), "bold"),
+                          f" · {check.name}"),
             Padding(body, (0, 0, 0, 2))), (1, 0, 0, 0)))
     if len(failures) > len(shown):
-        parts.append(Padding(Text(f"… {len(failures) - len(shown)} more failing checks: "
-                                  "--verbose shows them all", "dim"), (1, 0, 0, 2)))
+        parts.append(Padding(Text(tr("… {n} more failing checks: --verbose shows them all",
+                                     "… 还有 {n} 项未通过的检查：加 --verbose 全部显示",
+                                     n=len(failures) - len(shown)), "dim"), (1, 0, 0, 2)))
     if card.mistakes:
         causes = Table.grid(padding=(0, 1))
         causes.add_column(width=1)
         causes.add_column(ratio=1)
         for m in card.mistakes:
             causes.add_row("•", Text.assemble((m.id, "yellow"), f" — {m.explain}"))
-        parts.append(Padding(Group(Text("Likely cause", "bold yellow"), causes), (1, 0, 0, 0)))
+        parts.append(Padding(Group(Text(tr("Likely cause", "可能的原因"), "bold yellow"), causes),
+                             (1, 0, 0, 0)))
     if card.output.strip():
         printed = "\n".join(card.output.strip().splitlines()[:8])
-        parts.append(Padding(Group(Text("Your file printed:", "dim"), Text(printed, "dim")),
+        parts.append(Padding(Group(Text(tr("Your file printed:", "你的文件打印了："), "dim"),
+                                   Text(printed, "dim")),
                              (1, 0, 0, 2)))
     return Group(*parts)
 
@@ -121,7 +129,17 @@ def _clip(message: str, verbose: bool) -> str:
     lines = message.splitlines()
     if verbose or len(lines) <= MESSAGE_LINES:
         return message
-    return "\n".join(lines[:MESSAGE_LINES] + [f"… ({len(lines) - MESSAGE_LINES} more lines)"])
+    more = tr("… ({n} more lines)", "…（还有 {n} 行）", n=len(lines) - MESSAGE_LINES)
+    return "\n".join(lines[:MESSAGE_LINES] + [more])
+
+
+def category_name(category: str) -> str:
+    """A category as the user reads it (its id stays English in --json)."""
+    return say(CATEGORY_NAMES.get(category, category))
+
+
+def _categories_said(categories) -> str:
+    return ", ".join(map(category_name, categories))
 
 
 def _categories(card: Scorecard) -> Table:
@@ -135,19 +153,21 @@ def _categories(card: Scorecard) -> Table:
         if not checks:
             continue
         failing = [c.name for c in checks if not c.passed]
-        table.add_row(_mark(not failing), category, f"{len(checks) - len(failing)}/{len(checks)}",
+        table.add_row(_mark(not failing), category_name(category),
+                      f"{len(checks) - len(failing)}/{len(checks)}",
                       Text(", ".join(failing), "red"))
     return table
 
 
 def summary(cards: list[Scorecard]) -> Table:
     """One line per drill, after ``handwrite check`` of every attempt."""
-    table = Table(title="All attempts", title_justify="left", expand=False)
-    for col in ("drill", "verdict", "checks", "likely cause"):
+    table = Table(title=tr("All attempts", "全部作答"), title_justify="left", expand=False)
+    for col in (tr("drill", "题目"), tr("verdict", "结果"), tr("checks", "检查"),
+                tr("likely cause", "可能的原因")):
         table.add_column(col)
     for card in cards:
         label, style = VERDICTS[card.verdict]
-        table.add_row(card.drill, Text(label, style),
+        table.add_row(card.drill, Text(say(label), style),
                       f"{sum(c.passed for c in card.checks)}/{len(card.checks)}",
                       ", ".join(m.id for m in card.mistakes))
     return table
@@ -158,14 +178,15 @@ def catalog(drills: list[Drill], stats: dict) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
                   padding=(0, 1), expand=True)
     # drill, level and min keep their full width; status, title and tags wrap when they must.
-    for col, width in (("drill", 13), ("level", 6), ("min", 3)):
-        table.add_column(col, no_wrap=True, min_width=width,
-                         justify="right" if col == "min" else "left")
-    table.add_column("status", min_width=9, max_width=20)
-    table.add_column("title and tags", ratio=1)
+    for col, width, right in ((tr("drill", "题目"), 13, False), (tr("level", "难度"), 6, False),
+                              (tr("min", "分钟"), 3, True)):
+        table.add_column(col, no_wrap=True, min_width=width, justify="right" if right else "left")
+    table.add_column(tr("status", "状态"), min_width=9, max_width=20)
+    table.add_column(tr("title and tags", "标题与标签"), ratio=1)
     for d in drills:
-        table.add_row(d.id, d.difficulty, str(d.minutes), status(stats.get(d.id)),
-                      Text.assemble(d.title, "\n", (", ".join(d.tags), "dim")))
+        table.add_row(d.id, say(DIFFICULTY_NAMES[d.difficulty]), str(d.minutes),
+                      status(stats.get(d.id)),
+                      Text.assemble(say(d.title), "\n", (", ".join(d.tags), "dim")))
     return table
 
 
@@ -174,10 +195,11 @@ def status(s: DrillStats | None) -> Text:
     if s is None or s.status == "new":
         return Text("—", "dim")
     if s.status == "passed":
-        return Text("✓ passed", "green")
+        return Text(tr("✓ passed", "✓ 已通过"), "green")
     if s.status == "started":
-        return Text("started", "yellow")
-    return Text(f"failing ({', '.join(s.last_failing) or 'error'})", "red")
+        return Text(tr("started", "已开始"), "yellow")
+    return Text(tr("failing ({what})", "未通过（{what}）",
+                   what=_categories_said(s.last_failing) or tr("error", "出错")), "red")
 
 
 def stats(history: dict, drills: list[Drill], mocks: list[Mock], days: list[Day],
@@ -185,16 +207,18 @@ def stats(history: dict, drills: list[Drill], mocks: list[Mock], days: list[Day]
     """``handwrite stats``: per drill, mock interviews, and checks per day as a chart."""
     practised = [d.id for d in drills if history.get(d.id) and history[d.id].checks]
     fresh = [d.id for d in drills if d.id not in practised]
-    parts: list = [Text("Drills", "bold")]
+    parts: list = [Text(tr("Drills", "题目"), "bold")]
     if practised or set(history) - {d.id for d in drills}:
         parts += [_drill_table(history, practised, now),
-                  Text("best, median: from a run's first check to its first pass; a reset "
-                       "starts a run", "dim")]
+                  Text(tr("best, median: from a run's first check to its first pass; a reset "
+                          "starts a run", "最快、中位：一轮练习从第一次检查到第一次通过的用时；"
+                          "reset 开始新的一轮"), "dim")]
     if fresh:  # listed, not tabled: twenty rows of dashes would bury the ones practised
-        parts.append(Text(f"not practised yet: {', '.join(fresh)}", "dim"))
+        parts.append(Text(tr("not practised yet: {ids}", "还没练过：{ids}", ids=", ".join(fresh)),
+                          "dim"))
     parts.append(Text(""))
-    parts += [Text("Mock interviews", "bold"), _mock_table(mocks) if mocks else
-              Text("none yet", "dim"), Text("")]
+    parts += [Text(tr("Mock interviews", "模拟面试"), "bold"), _mock_table(mocks) if mocks else
+              Text(tr("none yet", "还没有"), "dim"), Text("")]
     parts.append(daily_chart(days))
     return Group(*parts)
 
@@ -202,11 +226,12 @@ def stats(history: dict, drills: list[Drill], mocks: list[Mock], days: list[Day]
 def _drill_table(history: dict, practised: list[str], now: float) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
                   padding=(0, 1), expand=True)
-    table.add_column("drill", no_wrap=True, min_width=13)
-    for col in ("checks", "passes", "best", "median"):
+    table.add_column(tr("drill", "题目"), no_wrap=True, min_width=13)
+    for col in (tr("checks", "检查"), tr("passes", "通过"), tr("best", "最快"),
+                tr("median", "中位")):
         table.add_column(col, no_wrap=True, justify="right")
-    table.add_column("last practised", no_wrap=True, min_width=11)
-    table.add_column("categories failed", ratio=1)
+    table.add_column(tr("last practised", "上次练习"), no_wrap=True, min_width=11)
+    table.add_column(tr("categories failed", "出过错的类别"), ratio=1)
     # Drills in the catalog first, then any the history names that no longer exist.
     for drill in practised + sorted(set(history) - set(practised)):
         s = history[drill]
@@ -215,20 +240,20 @@ def _drill_table(history: dict, practised: list[str], now: float) -> Table:
         best, median = (Text(clock_time(t)) if t is not None else Text("—", "dim")
                         for t in (s.best_s, s.median_s))
         table.add_row(drill, str(s.checks), str(s.passes), best, median, ago(s.last_at, now),
-                      Text(", ".join(s.failing_seen), "red"))
+                      Text(_categories_said(s.failing_seen), "red"))
     return table
 
 
 def _mock_table(mocks: list[Mock]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
                   padding=(0, 1), expand=True)
-    table.add_column("date", no_wrap=True)
-    table.add_column("min", no_wrap=True, justify="right")
-    table.add_column("score", no_wrap=True, justify="right")
-    table.add_column("drills", ratio=1)
+    table.add_column(tr("date", "日期"), no_wrap=True)
+    table.add_column(tr("min", "分钟"), no_wrap=True, justify="right")
+    table.add_column(tr("score", "得分"), no_wrap=True, justify="right")
+    table.add_column(tr("drills", "题目"), ratio=1)
     for m in mocks:
         if not m.finished:
-            score = Text("abandoned", "dim")
+            score = Text(tr("abandoned", "中途放弃"), "dim")
         elif m.score is None:
             score = Text("—", "dim")
         else:
@@ -251,28 +276,35 @@ def _bar(value: int, top: int) -> str:
 def daily_chart(days: list[Day]) -> Group:
     """Checks and passes on each day, one column a day, today on the right, both rows on the
     scale of the busiest day's checks."""
-    title = Text(f"Last {len(days)} days", "bold")
+    title = Text(tr("Last {n} days", "最近 {n} 天", n=len(days)), "bold")
     top = max((d.checks for d in days), default=0)
     if top == 0:
-        return Group(title, Text(f"no checks in the last {len(days)} days", "dim"))
+        return Group(title, Text(tr("no checks in the last {n} days", "最近 {n} 天没有检查",
+                                    n=len(days)), "dim"))
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(no_wrap=True)
     # A two-character column per day keeps the bars apart; a dot is a day without any.
-    grid.add_row("checks", Text(" ".join(_bar(d.checks, top) for d in days), "cyan"))
-    grid.add_row("passes", Text(" ".join(_bar(d.passes, top) for d in days), "green"))
+    grid.add_row(tr("checks", "检查"), Text(" ".join(_bar(d.checks, top) for d in days), "cyan"))
+    grid.add_row(tr("passes", "通过"), Text(" ".join(_bar(d.passes, top) for d in days), "green"))
     width = 2 * len(days) - 1
-    first = days[0].date.strftime("%b %d")
-    if width >= len(first) + len(" today"):
-        grid.add_row("", Text(first + "today".rjust(width - len(first)), "dim"))
+    first = tr("{date:%b %d}", "{date.month}月{date.day}日", date=days[0].date)
+    today = tr("today", "今天")
+    if width >= cell_len(first) + cell_len(today) + 1:  # CJK characters take two columns
+        grid.add_row("", Text(first + " " * (width - cell_len(first) - cell_len(today)) + today,
+                              "dim"))
     checks, passes = sum(d.checks for d in days), sum(d.passes for d in days)
     active = sum(1 for d in days if d.checks)
-    return Group(title, grid, Text(f"{_n(checks, 'check')} and {_n(passes, 'pass')} on "
-                                   f"{_n(active, 'day')} of {len(days)}; at most {top} a day",
-                                   "dim"))
+    return Group(title, grid, Text(tr(
+        "{checks} and {passes} on {active} of {n}; at most {top} a day",
+        "{n} 天里有 {active_zh} 天在练：{checks_zh}，{passes_zh}；一天最多 {top} 次",
+        checks=_n(checks, "check"), passes=_n(passes, "pass"), active=_n(active, "day"), n=len(days),
+        top=top, active_zh=active, checks_zh=f"检查 {checks} 次", passes_zh=f"通过 {passes} 次"),
+        "dim"))
 
 
 def _n(count: int, word: str) -> str:
+    """English counts: 1 check, 2 checks, 1 pass, 2 passes."""
     return f"{count} {word}" + ("" if count == 1 else "es" if word.endswith("s") else "s")
 
 
@@ -285,34 +317,41 @@ def advice(pick: Advice, drill: Drill, attempted: bool) -> Group:
     else:
         command = f"handwrite check {drill.id}"  # your attempt is there: carry on
     return Group(
-        Text.assemble(("Next: ", "bold"), (drill.id, "bold cyan"), f" · {drill.title} ",
-                      (f"({drill.difficulty} · {drill.minutes} min)", "dim")),
-        Text.assemble(("why: ", "bold"), pick.reason),
-        Text.assemble(("run: ", "bold"), command),
-        Text(f"rule: {RULE}", "dim"))
+        Text.assemble((tr("Next: ", "下一题："), "bold"), (drill.id, "bold cyan"),
+                      f" · {say(drill.title)} ",
+                      (tr("({level} · {n} min)", "（{level} · {n} 分钟）",
+                          level=say(DIFFICULTY_NAMES[drill.difficulty]), n=drill.minutes), "dim")),
+        Text.assemble((tr("why: ", "原因："), "bold"), say(pick.reason)),
+        Text.assemble((tr("run: ", "运行："), "bold"), command),
+        Text(tr("rule: ", "规则：") + say(RULE), "dim"))
 
 
 def task(drill: Drill, statement: str, path: str, created: bool) -> Group:
     """``handwrite attempt``: the task, and where to write the answer."""
-    where = Text.assemble(("Edit: ", "bold"), short_path(path))
+    where = Text.assemble((tr("Edit: ", "编辑："), "bold"), short_path(path))
     if not created:
-        where = Text.assemble(("Already started: ", "bold yellow"), short_path(path),
-                              "\n(kept as it is; `handwrite reset ", drill.id,
-                              "` puts the stub back)")
-    meta = Text(f"{drill.difficulty} · {', '.join(drill.tags)} · about {drill.minutes} min",
-                "dim")
+        where = Text.assemble((tr("Already started: ", "已经开始过："), "bold yellow"),
+                              short_path(path), "\n", tr(
+                                  "(kept as it is; `handwrite reset {id}` puts the stub back)",
+                                  "（保持原样；`handwrite reset {id}` 可恢复成初始代码）",
+                                  id=drill.id))
+    meta = Text(tr("{level} · {tags} · about {n} min", "{level} · {tags} · 约 {n} 分钟",
+                   level=say(DIFFICULTY_NAMES[drill.difficulty]), tags=", ".join(drill.tags),
+                   n=drill.minutes), "dim")
     return Group(Panel(Group(meta, Text(""), Text(statement)),
-                       title=Text(f" {drill.id} · {drill.title} ", "bold"), title_align="left"),
+                       title=Text(f" {drill.id} · {say(drill.title)} ", "bold"),
+                       title_align="left"),
                  where)
 
 
 def hint(drill: Drill, index: int) -> Text:
     total = len(drill.hints)
-    text = Text.assemble((f"Hint {index + 1}/{total}", "bold yellow"), f" · {drill.id}\n",
-                         drill.hints[index])
+    text = Text.assemble((tr("Hint {i}/{n}", "提示 {i}/{n}", i=index + 1, n=total),
+                          "bold yellow"), f" · {drill.id}\n", say(drill.hints[index]))
     if index + 1 == total:
-        text.append("\n(that was the last hint: `handwrite solution "
-                    f"{drill.id}` shows the reference)", "dim")
+        text.append("\n" + tr("(that was the last hint: `handwrite solution {id}` shows the "
+                              "reference)", "（这是最后一条提示：`handwrite solution {id}` "
+                              "可查看参考答案）", id=drill.id), "dim")
     return text
 
 
@@ -331,13 +370,16 @@ def watching(paths: list, poll: bool, graded: list[Scorecard] | None) -> Text:
     if graded:
         stamp = time.strftime("%H:%M:%S")
         passed = all(c.passed for c in graded)
-        line.append(f"graded {stamp} in {max(c.elapsed_s for c in graded):.2f} s · ")
-        line.append("all passing" if passed else "not passing yet", "green" if passed else "red")
+        line.append(tr("graded {stamp} in {s:.2f} s · ", "{stamp} 评测，用时 {s:.2f} 秒 · ",
+                       stamp=stamp, s=max(c.elapsed_s for c in graded)))
+        line.append(tr("all passing", "全部通过") if passed else tr("not passing yet", "还没通过"),
+                    "green" if passed else "red")
         line.append(" · ")
-    line.append(f"watching {names}: save to grade again, Ctrl-C stops")
+    line.append(tr("watching {names}: save to grade again, Ctrl-C stops",
+                   "正在监视 {names}：保存即重新评测，Ctrl-C 退出", names=names))
     if not poll:
-        line.append("\nNothing happens when you save? On WSL or a network drive, add --poll.",
-                    "dim")
+        line.append("\n" + tr("Nothing happens when you save? On WSL or a network drive, add "
+                              "--poll.", "保存后没有反应？在 WSL 或网络盘上请加 --poll。"), "dim")
     return line
 
 
@@ -345,14 +387,15 @@ def _mock_state(state) -> Text:
     """A drill's state in a mock: not started / failing: which categories / passed at mm:ss."""
     from .mock import mmss
 
+    failing = _categories_said(state.last_failing) or tr("error", "出错")
     if state.status == "passed":
-        line = Text(f"✓ passed at {mmss(state.first_pass_s)}", "green")
+        line = Text(tr("✓ passed at {t}", "✓ {t} 时通过", t=mmss(state.first_pass_s)), "green")
         if state.last_verdict != Verdict.PASS.value:
-            line.append(f" · failing now ({', '.join(state.last_failing) or 'error'})", "red")
+            line.append(tr(" · failing now ({what})", " · 现在未通过（{what}）", what=failing), "red")
         return line
     if state.status == "not started":
-        return Text("not started", "dim")
-    return Text(f"failing: {', '.join(state.last_failing) or 'error'}", "red")
+        return Text(tr("not started", "未开始"), "dim")
+    return Text(tr("failing: {what}", "未通过：{what}", what=failing), "red")
 
 
 def mock_panel(mock, selected: int, hint_text: str = "", confirming: bool = False) -> Panel:
@@ -366,21 +409,27 @@ def mock_panel(mock, selected: int, hint_text: str = "", confirming: bool = Fals
     for i, drill in enumerate(mock.drills):
         s = mock.states[drill.id]
         table.add_row(Text("›", "bold cyan") if i == selected else "", str(i + 1),
-                      Text(drill.id, "bold" if i == selected else ""), f"{drill.minutes} min",
-                      _mock_state(s), f"hints {s.hints_used}/{len(drill.hints)}")
-    parts: list = [Text.assemble(("⏱ ", "cyan"), (mmss(left), "bold red" if left < 60 else
-                                                   "bold"), " left · ",
-                                 (f"edit {short_path(str(mock.folder))}/<drill>.py", "dim")),
+                      Text(drill.id, "bold" if i == selected else ""),
+                      tr("{n} min", "{n} 分钟", n=drill.minutes), _mock_state(s),
+                      tr("hints {used}/{n}", "提示 {used}/{n}", used=s.hints_used,
+                         n=len(drill.hints)))
+    parts: list = [Text.assemble(("⏱ ", "cyan"), tr("", "剩余 "),
+                                 (mmss(left), "bold red" if left < 60 else "bold"),
+                                 tr(" left · ", " · "),
+                                 (tr("edit {folder}/<drill>.py", "编辑 {folder}/<题目>.py",
+                                     folder=short_path(str(mock.folder))), "dim")),
                    Text(""), table]
     if hint_text:
         parts += [Text(""), Text(hint_text, "yellow")]
     parts.append(Text(""))
     if confirming:
-        parts.append(Text("finish now? [y/N]", "bold yellow"))
+        parts.append(Text(tr("finish now? [y/N]", "现在结束？[y/N]"), "bold yellow"))
     else:
-        parts.append(Text("↑/↓ or 1-9 select · h hint · q finish · saving re-grades · "
-                          "solutions locked until the end", "dim"))
-    return Panel(Group(*parts), title=Text(" mock interview ", "bold"), title_align="left")
+        parts.append(Text(tr("↑/↓ or 1-9 select · h hint · q finish · saving re-grades · "
+                             "solutions locked until the end", "↑/↓ 或 1-9 选题 · h 提示 · q 结束 · "
+                             "保存即重新评测 · 结束前不能看答案"), "dim"))
+    return Panel(Group(*parts), title=Text(tr(" mock interview ", " 模拟面试 "), "bold"),
+                 title_align="left")
 
 
 def mock_event(change) -> str:
@@ -389,11 +438,18 @@ def mock_event(change) -> str:
 
     stamp = mmss(change.at_s)
     if change.verdict is Verdict.TODO:
-        return f"{stamp} {change.drill} not started"
+        return f"{stamp} {change.drill} " + tr("not started", "未开始")
     if change.verdict is Verdict.PASS:
-        return f"{stamp} {change.drill} passed" + (f" at {stamp}" if change.first_pass else "")
-    line = f"{stamp} {change.drill} failing ({', '.join(change.failing) or 'error'})"
-    return line + (f" · likely cause: {', '.join(change.mistakes)}" if change.mistakes else "")
+        return f"{stamp} {change.drill} " + tr("passed", "通过") + (
+            tr(" at {t}", "，用时 {t}", t=stamp) if change.first_pass else "")
+    line = f"{stamp} {change.drill} " + tr("failing ({what})", "未通过（{what}）", what=(
+        _categories_said(change.failing) or tr("error", "出错")))
+    return line + (tr(" · likely cause: {ids}", " · 可能的原因：{ids}", ids=", ".join(
+        change.mistakes)) if change.mistakes else "")
+
+
+ENDINGS = {"time up": T("time up", zh="时间到"), "finished early": T("finished early", zh="提前结束"),
+           "interrupted": T("interrupted", zh="被中断")}
 
 
 def mock_report(report) -> Group:
@@ -402,27 +458,31 @@ def mock_report(report) -> Group:
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
                   padding=(0, 1), expand=True)
-    for col in ("drill", "result", "first pass", "hints", "points"):
-        table.add_column(col, no_wrap=True, justify="right" if col == "points" else "left")
-    table.add_column("met along the way", ratio=1)
+    for col in (tr("drill", "题目"), tr("result", "结果"), tr("first pass", "首次通过"),
+                tr("hints", "提示")):
+        table.add_column(col, no_wrap=True)
+    table.add_column(tr("points", "得分"), no_wrap=True, justify="right")
+    table.add_column(tr("met along the way", "途中遇到"), ratio=1)
     for r in report.drills:
-        met = Text(", ".join(r.failing_seen), "red")
+        met = Text(_categories_said(r.failing_seen), "red")
         if r.mistakes_seen:
             met.append((" · " if r.failing_seen else "") + ", ".join(r.mistakes_seen), "yellow")
-        table.add_row(r.drill, Text("✓ passed", "green") if r.passed else Text("✗ not passed",
-                                                                                  "red"),
+        table.add_row(r.drill, Text(tr("✓ passed", "✓ 通过"), "green") if r.passed
+                      else Text(tr("✗ not passed", "✗ 未通过"), "red"),
                       mmss(r.first_pass_s) if r.passed else Text("—", "dim"),
                       f"{r.hints_used}/{r.hints_total}", f"{r.points:.0f}", met)
     score_style = "bold green" if report.score >= 50 else "bold red"
     return Group(
-        Text.assemble(("Mock interview", "bold"), f" · {report.ended_by} after "
-                      f"{mmss(report.used_s)} of {mmss(report.length_s)}"),
+        Text.assemble((tr("Mock interview", "模拟面试"), "bold"),
+                      tr(" · {how} after {used} of {length}", " · {how}，用时 {used} / {length}",
+                         how=say(ENDINGS.get(report.ended_by, report.ended_by)), used=mmss(report.used_s),
+                         length=mmss(report.length_s))),
         table,
-        Text.assemble(("score ", "bold"), (f"{report.score:.0f}/100", score_style)),
-        Text(report.formula, "dim"),
+        Text.assemble((tr("score ", "得分 "), "bold"), (f"{report.score:.0f}/100", score_style)),
+        Text(say(report.formula), "dim"),
         Text(""),
-        Text("Practise next", "bold"),
-        *[Text(f"• {line}") for line in report.practise_next])
+        Text(tr("Practise next", "接下来练习"), "bold"),
+        *[Text(f"• {say(line)}") for line in report.practise_next])
 
 
 def live(first, con: Console):
@@ -432,3 +492,23 @@ def live(first, con: Console):
     view = Live(first, console=con, auto_refresh=False)
     view.start()
     return view
+
+
+# typer's own help and error words, which it keeps as module constants.
+_HELP_WORDS = {
+    "ARGUMENTS_PANEL_TITLE": T("Arguments", zh="参数"),
+    "OPTIONS_PANEL_TITLE": T("Options", zh="选项"),
+    "COMMANDS_PANEL_TITLE": T("Commands", zh="命令"),
+    "ERRORS_PANEL_TITLE": T("Error", zh="错误"),
+    "DEFAULT_STRING": T("[default: {}]", zh="[默认：{}]"),
+    "REQUIRED_LONG_STRING": T("[required]", zh="[必填]"),
+    "ABORTED_TEXT": T("Aborted.", zh="已取消。"),
+    "RICH_HELP": T("Try [blue]'{command_path} {help_option}'[/] for help.",
+                   zh="用 [blue]'{command_path} {help_option}'[/] 查看帮助。"),
+}
+
+
+def translate_help(rich_utils) -> None:
+    """Put typer's help and error words (``typer.rich_utils``) in the language in use."""
+    for name, text in _HELP_WORDS.items():
+        setattr(rich_utils, name, say(text))

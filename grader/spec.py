@@ -14,8 +14,19 @@ from typing import Any, Callable
 
 import torch
 
+from .i18n import T
+
 CATEGORIES = ("load", "shape", "numerics", "masking", "stability", "gradients", "device", "rules")
 DIFFICULTIES = ("easy", "medium", "hard")
+# What the scorecard calls them; ids (above) stay English in --json and in the history.
+CATEGORY_NAMES = {
+    "load": T("load", zh="加载"), "shape": T("shape", zh="形状"),
+    "numerics": T("numerics", zh="数值"), "masking": T("masking", zh="掩码"),
+    "stability": T("stability", zh="数值稳定性"), "gradients": T("gradients", zh="梯度"),
+    "device": T("device", zh="设备"), "rules": T("rules", zh="规则"),
+}
+DIFFICULTY_NAMES = {"easy": T("easy", zh="简单"), "medium": T("medium", zh="中等"),
+                    "hard": T("hard", zh="困难")}
 
 # A Call argument that the grader replaces with the device under test, for drills that make
 # tensors from nothing (a positional-encoding table): torch.zeros(..., device=device).

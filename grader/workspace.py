@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import ast
 import os
-import shutil
 from pathlib import Path
 
 from . import registry
@@ -29,7 +29,7 @@ def start(drill_id: str) -> tuple[Path, bool]:
     if path.exists():
         return path, False
     path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(registry.stub_path(drill_id), path)
+    path.write_text(registry.stub_text(drill_id))
     return path, True
 
 
@@ -37,7 +37,7 @@ def reset(drill_id: str) -> Path:
     """Put the pristine stub back, whatever the attempt held."""
     path = attempt_path(drill_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(registry.stub_path(drill_id), path)
+    path.write_text(registry.stub_text(drill_id))
     return path
 
 
@@ -50,8 +50,6 @@ def existing_attempt(drill_id: str, file: str | Path | None = None) -> Path:
 
 
 def task(drill_id: str) -> str:
-    """The drill's statement: the stub's docstring."""
-    import ast
-
-    doc = ast.get_docstring(ast.parse(registry.stub_path(drill_id).read_text()))
+    """The drill's statement: the stub's docstring, in the language in use."""
+    doc = ast.get_docstring(ast.parse(registry.stub_text(drill_id)))
     return doc or ""

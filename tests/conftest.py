@@ -8,6 +8,9 @@ import pytest
 # Short limits keep the bad-attempt tests quick; the defaults are for people. (Set before
 # handwrite is imported: the sandbox reads it once.)
 os.environ.setdefault("HANDWRITE_TIMEOUT", "3")
+# English unless a test asks for Chinese: the assertions read English words, whatever the
+# machine's locale.
+os.environ["HANDWRITE_LANG"] = "en"
 
 from handwrite.grader import registry  # noqa: E402
 
