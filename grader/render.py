@@ -155,7 +155,7 @@ def _categories(card: Scorecard) -> Table:
         failing = [c.name for c in checks if not c.passed]
         table.add_row(_mark(not failing), category_name(category),
                       f"{len(checks) - len(failing)}/{len(checks)}",
-                      Text(", ".join(failing), "red"))
+                      Text(tr(", ", "；").join(failing), "red"))
     return table
 
 
