@@ -30,6 +30,8 @@ VERDICTS = {
     Verdict.ERROR: (T("✗ ERROR", zh="✗ 出错"), "bold red"),
     Verdict.TODO: (T("… NOT IMPLEMENTED", zh="… 尚未实现"), "bold yellow"),
 }
+# Wrapping table cells use overflow="fold": with the default, rich may drop a wide (CJK)
+# character that lands one column short at a line's end and print "…" in its place.
 DETAILED_FAILURES = 3  # failing checks shown in full unless --verbose
 MESSAGE_LINES = 14  # lines of one failure message shown unless --verbose
 
@@ -97,7 +99,7 @@ def scorecard(card: Scorecard, verbose: bool = False) -> Group:
     if card.mistakes:
         causes = Table.grid(padding=(0, 1))
         causes.add_column(width=1)
-        causes.add_column(ratio=1)
+        causes.add_column(ratio=1, overflow="fold")  # fold: see the note on DETAILED_FAILURES
         for m in card.mistakes:
             causes.add_row("•", Text.assemble((m.id, "yellow"), f" — {m.explain}"))
         parts.append(Padding(Group(Text(tr("Likely cause", "可能的原因"), "bold yellow"), causes),
@@ -182,7 +184,7 @@ def catalog(drills: list[Drill], stats: dict) -> Table:
                               (tr("min", "分钟"), 3, True)):
         table.add_column(col, no_wrap=True, min_width=width, justify="right" if right else "left")
     table.add_column(tr("status", "状态"), min_width=9, max_width=20)
-    table.add_column(tr("title and tags", "标题与标签"), ratio=1)
+    table.add_column(tr("title and tags", "标题与标签"), ratio=1, overflow="fold")
     for d in drills:
         table.add_row(d.id, say(DIFFICULTY_NAMES[d.difficulty]), str(d.minutes),
                       status(stats.get(d.id)),
@@ -231,7 +233,7 @@ def _drill_table(history: dict, practised: list[str], now: float) -> Table:
                 tr("median", "中位")):
         table.add_column(col, no_wrap=True, justify="right")
     table.add_column(tr("last practised", "上次练习"), no_wrap=True, min_width=11)
-    table.add_column(tr("categories failed", "出过错的类别"), ratio=1)
+    table.add_column(tr("categories failed", "出过错的类别"), ratio=1, overflow="fold")
     # Drills in the catalog first, then any the history names that no longer exist.
     for drill in practised + sorted(set(history) - set(practised)):
         s = history[drill]
@@ -250,7 +252,7 @@ def _mock_table(mocks: list[Mock]) -> Table:
     table.add_column(tr("date", "日期"), no_wrap=True)
     table.add_column(tr("min", "分钟"), no_wrap=True, justify="right")
     table.add_column(tr("score", "得分"), no_wrap=True, justify="right")
-    table.add_column(tr("drills", "题目"), ratio=1)
+    table.add_column(tr("drills", "题目"), ratio=1, overflow="fold")
     for m in mocks:
         if not m.finished:
             score = Text(tr("abandoned", "中途放弃"), "dim")
@@ -462,7 +464,7 @@ def mock_report(report) -> Group:
                 tr("hints", "提示")):
         table.add_column(col, no_wrap=True)
     table.add_column(tr("points", "得分"), no_wrap=True, justify="right")
-    table.add_column(tr("met along the way", "途中遇到"), ratio=1)
+    table.add_column(tr("met along the way", "途中遇到"), ratio=1, overflow="fold")
     for r in report.drills:
         met = Text(_categories_said(r.failing_seen), "red")
         if r.mistakes_seen:

@@ -4,6 +4,7 @@ import math
 
 import torch
 
+from handwrite.grader.i18n import T
 from handwrite.grader.spec import Call, Case, Drill, Mistake
 from handwrite.solutions.attention import MultiheadAttention
 
@@ -40,34 +41,34 @@ def _padding_leak(call, r, d):
 
 
 CASES = (
-    Case("every dim a distinct size, heads=3", "shape", dict(B=2, Tq=5, Tk=7, C=12, H=3),
+    Case(T("every dim a distinct size, heads=3", zh="每个维度大小都不同，heads=3"), "shape", dict(B=2, Tq=5, Tk=7, C=12, H=3),
          _inputs()),
-    Case("default heads=8", "shape", dict(B=3, Tq=4, Tk=6, C=16), _inputs()),
-    Case("batch of 1, more keys than queries", "shape", dict(B=1, Tq=3, Tk=8, C=10, H=2),
+    Case(T("default heads=8", zh="默认 heads=8"), "shape", dict(B=3, Tq=4, Tk=6, C=16), _inputs()),
+    Case(T("batch of 1, more keys than queries", zh="批大小为 1，key 比 query 多"), "shape", dict(B=1, Tq=3, Tk=8, C=10, H=2),
          _inputs()),
-    Case("non-contiguous q, k, v", "shape", dict(B=2, Tq=4, Tk=6, C=12, H=3),
+    Case(T("non-contiguous q, k, v", zh="非连续（non-contiguous）的 q、k、v"), "shape", dict(B=2, Tq=4, Tk=6, C=12, H=3),
          _inputs(noncontiguous=True)),
-    Case("mask (Tq, Tk) shared by every batch and head", "shape",
+    Case(T("mask (Tq, Tk) shared by every batch and head", zh="所有样本和头共用的 (Tq, Tk) 掩码"), "shape",
          dict(B=2, Tq=4, Tk=6, C=15, H=5), _inputs(mask="[Tq, Tk]")),
-    Case("mask (B, 1, Tq, Tk) shared by the heads", "shape", dict(B=3, Tq=5, Tk=4, C=12, H=2),
+    Case(T("mask (B, 1, Tq, Tk) shared by the heads", zh="各头共用的 (B, 1, Tq, Tk) 掩码"), "shape", dict(B=3, Tq=5, Tk=4, C=12, H=2),
          _inputs(mask="[B, 1, Tq, Tk]")),
-    Case("mask (B, 1, 1, Tk) shared by the heads and queries", "shape",
+    Case(T("mask (B, 1, 1, Tk) shared by the heads and queries", zh="各头和各 query 共用的 (B, 1, 1, Tk) 掩码"), "shape",
          dict(B=2, Tq=3, Tk=6, C=8, H=4), _inputs(mask="[B, 1, 1, Tk]")),
-    Case("random inputs", "numerics", dict(B=2, Tq=4, Tk=6, C=12, H=3), _inputs(scale=2.0),
+    Case(T("random inputs", zh="随机输入"), "numerics", dict(B=2, Tq=4, Tk=6, C=12, H=3), _inputs(scale=2.0),
          grad=True),
-    Case("float64", "numerics", dict(B=2, Tq=5, Tk=3, C=8, H=4), _inputs(scale=2.0),
+    Case(T("float64", zh="float64"), "numerics", dict(B=2, Tq=5, Tk=3, C=8, H=4), _inputs(scale=2.0),
          dtype=torch.float64),
-    Case("causal self-attention mask", "masking", dict(B=2, T=6, C=12, H=4),
+    Case(T("causal self-attention mask", zh="因果自注意力掩码"), "masking", dict(B=2, T=6, C=12, H=4),
          _inputs(mask="causal"), grad=True),
-    Case("padding mask (B, 1, 1, Tk)", "masking", dict(B=3, Tq=4, Tk=7, C=10, H=2),
+    Case(T("padding mask (B, 1, 1, Tk)", zh="padding 掩码 (B, 1, 1, Tk)"), "masking", dict(B=3, Tq=4, Tk=7, C=10, H=2),
          _inputs(mask="padding"), leak=_padding_leak),
-    Case("float16 with a causal mask", "stability", dict(B=2, T=5, C=12, H=3),
+    Case(T("float16 with a causal mask", zh="float16，带因果掩码"), "stability", dict(B=2, T=5, C=12, H=3),
          _inputs(mask="causal", scale=2.0), dtype=torch.float16),
-    Case("bfloat16 with a padding mask", "stability", dict(B=3, Tq=4, Tk=7, C=12, H=2),
+    Case(T("bfloat16 with a padding mask", zh="bfloat16，带 padding 掩码"), "stability", dict(B=3, Tq=4, Tk=7, C=12, H=2),
          _inputs(mask="padding", scale=2.0), dtype=torch.bfloat16),
     # Inputs of ~20 give projections of ~10 and scores of ~1e2 to 1e3: exp of them overflows
     # unless the row max goes first.
-    Case("inputs of magnitude 20", "stability", dict(B=2, Tq=4, Tk=6, C=12, H=3),
+    Case(T("inputs of magnitude 20", zh="量级为 20 的输入"), "stability", dict(B=2, Tq=4, Tk=6, C=12, H=3),
          _inputs(scale=20.0), magnitude=1e3),
 )
 
@@ -114,7 +115,7 @@ class MaskFillOverflow(MultiheadAttention):
 
 DRILL = Drill(
     id="attention",
-    title="Multi-head attention",
+    title=T("Multi-head attention", zh="多头注意力"),
     difficulty="medium",
     tags=("attention", "modules", "masking"),
     minutes=15,
@@ -127,33 +128,53 @@ DRILL = Drill(
     forbidden=("scaled_dot_product", "multi_head_attention"),
     aliases=("mha", "multihead-attention", "multi-head-attention"),
     hints=(
-        "Project q, k and v, each with its own Linear; cut d_model into heads; attend in every "
-        "head at once; put the heads back side by side; project with o_proj.",
-        "Split: (B, T, d_model) -> view(B, T, heads, d_head) -> transpose(1, 2) -> "
-        "(B, heads, T, d_head). k and v have length Tk, which may differ from Tq.",
-        "scores = q @ k.transpose(-2, -1) / sqrt(d_head), not sqrt(d_model); then "
-        "masked_fill(~mask, float('-inf')) (the mask broadcasts to (B, heads, Tq, Tk)) and "
-        "softmax over the keys, dim=-1. In float16, -1e9 can't be stored: masked_fill raises.",
-        "Merge: y.transpose(1, 2) back to (B, Tq, heads, d_head) before .reshape(B, Tq, "
-        "d_model); a .view straight from (B, heads, Tq, d_head) interleaves heads and positions.",
+        T("Project q, k and v, each with its own Linear; cut d_model into heads; attend in every "
+          "head at once; put the heads back side by side; project with o_proj.",
+          zh="q、k、v 各用自己的 Linear 投影；把 d_model 切成多个头；所有头一起做注意力；再把各头"
+             "按顺序拼回去；最后用 o_proj 投影。"),
+        T("Split: (B, T, d_model) -> view(B, T, heads, d_head) -> transpose(1, 2) -> "
+          "(B, heads, T, d_head). k and v have length Tk, which may differ from Tq.",
+          zh="拆头：(B, T, d_model) -> view(B, T, heads, d_head) -> transpose(1, 2) -> "
+             "(B, heads, T, d_head)。k 和 v 的长度是 Tk，可能和 Tq 不同。"),
+        T("scores = q @ k.transpose(-2, -1) / sqrt(d_head), not sqrt(d_model); then "
+          "masked_fill(~mask, float('-inf')) (the mask broadcasts to (B, heads, Tq, Tk)) and "
+          "softmax over the keys, dim=-1. In float16, -1e9 can't be stored: masked_fill raises.",
+          zh="scores = q @ k.transpose(-2, -1) / sqrt(d_head)，不是 sqrt(d_model)；然后 "
+             "masked_fill(~mask, float('-inf'))（掩码会广播到 (B, heads, Tq, Tk)），再对 key "
+             "那一维（dim=-1）做 softmax。float16 存不下 -1e9：masked_fill 会报错。"),
+        T("Merge: y.transpose(1, 2) back to (B, Tq, heads, d_head) before .reshape(B, Tq, "
+          "d_model); a .view straight from (B, heads, Tq, d_head) interleaves heads and positions.",
+          zh="合并：先 y.transpose(1, 2) 变回 (B, Tq, heads, d_head)，再 .reshape(B, Tq, "
+             "d_model)；直接从 (B, heads, Tq, d_head) 做 .view 会把头和位置交错在一起。"),
     ),
     mistakes=(
         Mistake("unused-projection",
-                "k and v are projected with q_proj, so k_proj and v_proj are never used: "
-                "k = self.k_proj(k), v = self.v_proj(v)", UnusedProjection),
+                T("k and v are projected with q_proj, so k_proj and v_proj are never used: "
+                  "k = self.k_proj(k), v = self.v_proj(v)",
+                  zh="k 和 v 用 q_proj 投影了，k_proj 和 v_proj 根本没用上：应写 "
+                     "k = self.k_proj(k)，v = self.v_proj(v)"), UnusedProjection),
         Mistake("head-merge-without-transpose",
-                "heads are merged with .view(B, Tq, d_model) straight from (B, heads, Tq, "
-                "d_head), which mixes positions: .transpose(1, 2) first, then "
-                ".reshape(B, Tq, d_model)", HeadMergeWithoutTranspose),
+                T("heads are merged with .view(B, Tq, d_model) straight from (B, heads, Tq, "
+                  "d_head), which mixes positions: .transpose(1, 2) first, then "
+                  ".reshape(B, Tq, d_model)",
+                  zh="直接从 (B, heads, Tq, d_head) 用 .view(B, Tq, d_model) 合并各头，会把不同"
+                     "位置混在一起：先 .transpose(1, 2)，再 .reshape(B, Tq, d_model)"),
+                HeadMergeWithoutTranspose),
         Mistake("wrong-scale",
-                "scores are divided by sqrt(d_model): each head's dot product has d_head terms, "
-                "divide by math.sqrt(d_model // heads)", WrongScale),
+                T("scores are divided by sqrt(d_model): each head's dot product has d_head "
+                  "terms, divide by math.sqrt(d_model // heads)",
+                  zh="分数除以了 sqrt(d_model)：每个头的点积只有 d_head 项，应除以 "
+                     "math.sqrt(d_model // heads)"), WrongScale),
         Mistake("mask-inverted",
-                "the mask is inverted (True = may attend): fill where the mask is False, "
-                "scores.masked_fill(~mask, float('-inf'))", MaskInverted),
+                T("the mask is inverted (True = may attend): fill where the mask is False, "
+                  "scores.masked_fill(~mask, float('-inf'))",
+                  zh="掩码用反了（True 表示可以关注）：应在掩码为 False 的位置填充，"
+                     "scores.masked_fill(~mask, float('-inf'))"), MaskInverted),
         Mistake("mask-fill-overflow",
-                "masked_fill(..., -1e9) overflows float16 and raises: fill with float('-inf') "
-                "(or torch.finfo(scores.dtype).min), or compute the scores in float32",
+                T("masked_fill(..., -1e9) overflows float16 and raises: fill with float('-inf') "
+                  "(or torch.finfo(scores.dtype).min), or compute the scores in float32",
+                  zh="masked_fill(..., -1e9) 在 float16 下溢出并报错：改填 float('-inf')（或 "
+                     "torch.finfo(scores.dtype).min），或者用 float32 计算分数"),
                 MaskFillOverflow),
     ),
 )
