@@ -409,9 +409,12 @@ class _Judge:
             return CheckResult("device", name + tr(", up to a step that needs the data",
                                                    "，直到需要实际数据的一步"), True)
         if "error" in r:
-            return CheckResult("device", name, False, _describe_error(r["error"]) + "\n" + tr(
-                "make new tensors on the input's device: torch.ones(..., device=x.device)",
-                "新建张量要放在输入所在的设备上：torch.ones(..., device=x.device)"))
+            hint = ""
+            if any(word in r["error"]["message"] for word in ("device", "meta", "cpu")):
+                hint = "\n" + tr(
+                    "make new tensors on the input's device: torch.ones(..., device=x.device)",
+                    "新建张量要放在输入所在的设备上：torch.ones(..., device=x.device)")
+            return CheckResult("device", name, False, _describe_error(r["error"]) + hint)
         problem = self.output_problem(p, r["out"], device="meta")
         return CheckResult("device", name, problem is None, problem or "")
 

@@ -7,6 +7,7 @@ sympy and torch._dynamo (~1 s) only to wrap a few Python meta kernels in ``dynam
 
 from __future__ import annotations
 
+import gc
 import sys
 import types
 
@@ -33,6 +34,7 @@ def warm_meta_device() -> None:
     """
     if "torch._dynamo" in sys.modules:
         return
+    _skip_dynamo_disable()
     stub = types.ModuleType("torch._dynamo")
     stub.disable = lambda fn=None, recursive=True, **_: fn
     sys.modules["torch._dynamo"] = stub
@@ -44,6 +46,25 @@ def warm_meta_device() -> None:
     finally:
         if sys.modules.get("torch._dynamo") is stub:
             del sys.modules["torch._dynamo"]
+
+
+def _skip_dynamo_disable() -> None:
+    """Answer every ``_disable_dynamo`` wrapper's question now, for all ops at once.
+
+    Each wrapped kernel (a few hundred, in torch._refs and the meta registrations) asks on its
+    first call for ``torch._dynamo.disable(fn)``, caching the answer on ``fn``. Outside
+    torch.compile that answer is ``fn`` itself, so caching ``fn`` up front is the same, and
+    covers the ops an attempt may use that the warm-up below never runs (torch.maximum,
+    torch.cat, cumsum, tanh ...): each would otherwise import dynamo, 2 to 4 s, mid-grading.
+    """
+    from torch._compile import _disable_dynamo
+
+    inner = _disable_dynamo(lambda: None).__code__
+    for obj in gc.get_objects():
+        if type(obj) is types.FunctionType and obj.__code__ is inner:  # type(): no __class__ hooks
+            fn = obj.__closure__[inner.co_freevars.index("fn")].cell_contents
+            if getattr(fn, "__dynamo_disable", None) is None:
+                fn.__dynamo_disable = fn
 
 
 def _typical_ops(dtype: torch.dtype) -> None:
