@@ -1,0 +1,60 @@
+# expect: rules
+# Right numbers, but the attention is F.scaled_dot_product_attention (its default scale is
+# 1/sqrt(q.size(-1)) = 1/sqrt(d_head + d_rope)): the drill forbids it.
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def rotate_half(t):
+    t1, t2 = t.chunk(2, dim=-1)
+    return torch.cat([-t2, t1], dim=-1)
+
+
+class MultiHeadLatentAttention(nn.Module):
+    def __init__(self, d_model, n_heads, d_head, d_c, d_cq, d_rope):
+        super().__init__()
+        self.n_heads, self.d_head, self.d_rope = n_heads, d_head, d_rope
+        self.w_dkv = nn.Linear(d_model, d_c, bias=False)
+        self.w_uk = nn.Linear(d_c, n_heads * d_head, bias=False)
+        self.w_uv = nn.Linear(d_c, n_heads * d_head, bias=False)
+        self.w_dq = nn.Linear(d_model, d_cq, bias=False)
+        self.w_uq = nn.Linear(d_cq, n_heads * d_head, bias=False)
+        self.w_qr = nn.Linear(d_cq, n_heads * d_rope, bias=False)
+        self.w_kr = nn.Linear(d_model, d_rope, bias=False)
+        self.w_o = nn.Linear(n_heads * d_head, d_model, bias=False)
+
+    def rope(self, t, pos):
+        dtype = t.dtype
+        t = t.float() if dtype != torch.float64 else t
+        inv = 10000.0 ** (-torch.arange(0, self.d_rope, 2, device=t.device, dtype=t.dtype)
+                          / self.d_rope)
+        ang = pos.to(t.dtype)[:, None] * inv
+        ang = torch.cat([ang, ang], dim=-1)
+        return (t * ang.cos() + rotate_half(t) * ang.sin()).to(dtype)
+
+    def forward(self, x, cache=None):
+        B, T, _ = x.shape
+        H, hs, dr = self.n_heads, self.d_head, self.d_rope
+        past = 0 if cache is None else cache[0].shape[1]
+        pos = torch.arange(past, past + T, device=x.device)
+        c_q = self.w_dq(x)
+        q_c = self.w_uq(c_q).view(B, T, H, hs).transpose(1, 2)
+        q_r = self.rope(self.w_qr(c_q).view(B, T, H, dr).transpose(1, 2), pos)
+        c_kv = self.w_dkv(x)
+        k_r = self.rope(self.w_kr(x), pos)
+        if cache is not None:
+            c_kv = torch.cat([cache[0], c_kv], dim=1)
+            k_r = torch.cat([cache[1], k_r], dim=1)
+        Tk = c_kv.shape[1]
+        k_c = self.w_uk(c_kv).view(B, Tk, H, hs).transpose(1, 2)
+        v = self.w_uv(c_kv).view(B, Tk, H, hs).transpose(1, 2)
+        q = torch.cat([q_c, q_r], dim=-1).float()
+        k = torch.cat([k_c, k_r[:, None].expand(B, H, Tk, dr)], dim=-1).float()
+        keep = torch.ones(T, Tk, dtype=torch.bool, device=x.device).tril(past)
+        # right, but the drill is to write the attention itself
+        o = F.scaled_dot_product_attention(q, k, v.float(), attn_mask=keep).to(x.dtype)
+        o = o.transpose(1, 2).reshape(B, T, H * hs)
+        return self.w_o(o), (c_kv, k_r)

@@ -1,0 +1,70 @@
+# expect: numerics, stability, gradients
+# Past k and v kept on the module itself: the returned latent cache is never read back.
+import math
+
+import torch
+import torch.nn as nn
+
+
+def rotate_half(t):
+    t1, t2 = t.chunk(2, dim=-1)
+    return torch.cat([-t2, t1], dim=-1)
+
+
+class MultiHeadLatentAttention(nn.Module):
+    def __init__(self, d_model, n_heads, d_head, d_c, d_cq, d_rope):
+        super().__init__()
+        self.n_heads, self.d_head, self.d_rope = n_heads, d_head, d_rope
+        self.w_dkv = nn.Linear(d_model, d_c, bias=False)
+        self.w_uk = nn.Linear(d_c, n_heads * d_head, bias=False)
+        self.w_uv = nn.Linear(d_c, n_heads * d_head, bias=False)
+        self.w_dq = nn.Linear(d_model, d_cq, bias=False)
+        self.w_uq = nn.Linear(d_cq, n_heads * d_head, bias=False)
+        self.w_qr = nn.Linear(d_cq, n_heads * d_rope, bias=False)
+        self.w_kr = nn.Linear(d_model, d_rope, bias=False)
+        self.w_o = nn.Linear(n_heads * d_head, d_model, bias=False)
+
+    def rope(self, t, pos):
+        dtype = t.dtype
+        t = t.float() if dtype != torch.float64 else t
+        inv = 10000.0 ** (-torch.arange(0, self.d_rope, 2, device=t.device, dtype=t.dtype)
+                          / self.d_rope)
+        ang = pos.to(t.dtype)[:, None] * inv
+        ang = torch.cat([ang, ang], dim=-1)
+        return (t * ang.cos() + rotate_half(t) * ang.sin()).to(dtype)
+
+    def forward(self, x, cache=None):
+        B, T, _ = x.shape
+        H, hs, dr = self.n_heads, self.d_head, self.d_rope
+        past = 0 if cache is None else cache[0].shape[1]
+        pos = torch.arange(past, past + T, device=x.device)
+        c_q = self.w_dq(x)
+        q_c = self.w_uq(c_q).view(B, T, H, hs).transpose(1, 2)
+        q_r = self.rope(self.w_qr(c_q).view(B, T, H, dr).transpose(1, 2), pos)
+        c_kv = self.w_dkv(x)
+        k_r = self.rope(self.w_kr(x), pos)
+        if cache is not None:
+            c_kv = torch.cat([cache[0], c_kv], dim=1)
+            k_r = torch.cat([cache[1], k_r], dim=1)
+        Tk = c_kv.shape[1]
+        # the bug: "don't rebuild the past k and v": they are kept on self from the last call
+        # and only the new positions are up-projected. The cache it returns is the latent,
+        # but the past it reads is whatever sequence this module saw last.
+        k_new = self.w_uk(c_kv[:, past:]).view(B, T, H, hs).transpose(1, 2)
+        v_new = self.w_uv(c_kv[:, past:]).view(B, T, H, hs).transpose(1, 2)
+        kept = getattr(self, "kept", None)
+        if past and kept is not None and kept[0].shape[2] == past:
+            k_c = torch.cat([kept[0], k_new], dim=2)
+            v = torch.cat([kept[1], v_new], dim=2)
+        else:
+            k_c = self.w_uk(c_kv).view(B, Tk, H, hs).transpose(1, 2)
+            v = self.w_uv(c_kv).view(B, Tk, H, hs).transpose(1, 2)
+        self.kept = (k_c, v)
+        q = torch.cat([q_c, q_r], dim=-1).float()
+        k = torch.cat([k_c, k_r[:, None].expand(B, H, Tk, dr)], dim=-1).float()
+        scores = q @ k.transpose(-2, -1) / math.sqrt(hs + dr)
+        mask = torch.ones(T, Tk, dtype=torch.bool, device=x.device).triu(past + 1)
+        scores = scores.masked_fill(mask, float("-inf"))
+        o = (scores.softmax(dim=-1) @ v.float()).to(x.dtype)
+        o = o.transpose(1, 2).reshape(B, T, H * hs)
+        return self.w_o(o), (c_kv, k_r)

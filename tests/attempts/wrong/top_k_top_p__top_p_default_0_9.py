@@ -1,0 +1,14 @@
+# expect: load
+import torch
+
+
+def top_k_top_p(logits, temperature=1.0, top_k=0, top_p=0.9):  # a common config, not the contract
+    z = logits.float() / temperature
+    V = z.shape[-1]
+    if 0 < top_k < V:
+        z = z.masked_fill(z < z.topk(top_k, dim=-1).values[:, -1:], float("-inf"))
+    if top_p < 1.0:
+        probs, order = z.softmax(dim=-1).sort(dim=-1, descending=True)
+        drop = probs.cumsum(dim=-1) - probs >= top_p
+        z = z.masked_fill(drop.scatter(-1, order, drop), float("-inf"))
+    return z.to(logits.dtype)
