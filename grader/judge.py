@@ -285,14 +285,16 @@ class _Judge:
                       want=named_shape(tuple(want.shape), dims),
                       got=named_shape(tuple(out["shape"]), dims))
         if out["dtype"] != str(want_dtype).removeprefix("torch."):
-            source = (tr("the input's", "与输入一致") if want.is_floating_point()
-                      else tr("the contract's", "约定所定"))
+            from_input = want.is_floating_point() and any(
+                t.is_floating_point() for t in _tensors("", p.call.args).values())
+            source = tr("the input's", "与输入一致") if from_input else tr("the contract's", "约定所定")
             return tr("expected dtype {want} ({source}), got {got}",
                       "dtype 应为 {want}（{source}），实际为 {got}",
                       want=str(want_dtype).removeprefix("torch."), source=source, got=out["dtype"])
         if out["device"] != device and not out["device"].startswith(device):
-            return tr("expected the output on {want}, got {got}", "输出应在 {want} 上，实际在 {got} 上",
-                      want=device, got=out["device"])
+            return tr("expected the output on {want}, got {got}: make new tensors on the input's "
+                      "device (device=x.device)", "输出应在 {want} 上，实际在 {got} 上：新建张量要放在"
+                      "输入所在的设备上（device=x.device）", want=device, got=out["device"])
         if device != "meta" and "tensor" not in out:
             return tr("the output is far too large to compare", "输出太大，无法比较")
         return None
@@ -367,10 +369,11 @@ class _Judge:
         if all(is_close(m, g, tol, equal_nan=True) for m, g in zip(moved, got)):
             return CheckResult("masking", name, True)
         return CheckResult("masking", name, False,
-                           tr("changing only masked-out inputs moved the output, so masked "
-                              "positions still get weight: fill masked scores with -inf before "
-                              "the softmax", "只改动被掩码的输入，输出却变了，说明被掩码的位置仍有"
-                              "权重：在 softmax 之前把被掩码的分数填成 -inf")
+                           tr("changing only inputs that must not count (masked, outside the "
+                              "window, in the future) moved the output, so they still get weight: "
+                              "in attention, fill their scores with -inf before the softmax",
+                              "只改动不该起作用的输入（被掩码的、窗口外的、未来的），输出却变了，"
+                              "说明它们仍有权重：注意力里要在 softmax 之前把这些分数填成 -inf")
                            + "\n" + (self.compare(p, moved, got, tol) or ""))
 
     def grad_checks(self, p: Planned, r: dict) -> list[CheckResult]:
