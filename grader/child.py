@@ -244,7 +244,7 @@ def _prepare(value, device: str, grad: bool):
     if isinstance(value, str) and value == DEVICE:
         return device
     if isinstance(value, torch.Tensor):
-        value = value.to(device)
+        value = value.to(device, copy=True)  # a copy: runs that share an input stay apart
         if grad and value.is_floating_point():
             value.requires_grad_(True)
     return value

@@ -64,6 +64,9 @@ def _fmt(i: tuple[int, ...]) -> str:
 
 def mismatch(got: torch.Tensor, want: torch.Tensor, tol: Tolerance, worst: int = 3) -> str | None:
     """None when ``got`` is close to ``want``; else a report of how far and where."""
+    if got.shape != want.shape:
+        return tr("expected shape {want}, got {got}", "形状应为 {want}，实际为 {got}",
+                  want=tuple(want.shape), got=tuple(got.shape))
     g, w = got.double().reshape(-1), want.double().reshape(-1)
     bad = ~torch.isclose(g, w, tol.rtol, tol.atol)
     n_bad = int(bad.sum())
