@@ -62,7 +62,8 @@ def _fmt(i: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, i)) + (",)" if len(i) == 1 else ")")
 
 
-def mismatch(got: torch.Tensor, want: torch.Tensor, tol: Tolerance, worst: int = 3) -> str | None:
+def mismatch(got: torch.Tensor, want: torch.Tensor, tol: Tolerance, worst: int = 3,
+             header: str | None = None) -> str | None:
     """None when ``got`` is close to ``want``; else a report of how far and where."""
     if got.shape != want.shape:
         return tr("expected shape {want}, got {got}", "形状应为 {want}，实际为 {got}",
@@ -98,7 +99,7 @@ def mismatch(got: torch.Tensor, want: torch.Tensor, tol: Tolerance, worst: int =
     # Worst first: non-finite answers, then by absolute difference.
     badness = torch.where(finite, (g - w).abs(), float("inf")).masked_fill(~bad, -1.0)
     order = badness.argsort(descending=True, stable=True)[: min(worst, n_bad)]
-    lines.append(tr("index · yours · reference", "下标 · 你的 · 参考答案"))
+    lines.append(header or tr("index · yours · reference", "下标 · 你的 · 参考答案"))
     lines += [f"  {_fmt(_index(int(i), shape))} · {g[i].item():.6g} · {w[i].item():.6g}"
               for i in order]
     return "\n".join(lines)

@@ -299,11 +299,11 @@ class _Judge:
             return tr("the output is far too large to compare", "输出太大，无法比较")
         return None
 
-    def compare(self, p: Planned, got: tuple, want: tuple, tol) -> str | None:
+    def compare(self, p: Planned, got: tuple, want: tuple, tol, header=None) -> str | None:
         """The mismatch report of every output that differs, each named when there are several."""
         reports = []
         for name, g, w in zip(self.output_names(p), got, want):
-            report = mismatch(g, w, tol)
+            report = mismatch(g, w, tol, header=header)
             if report:
                 reports.append(report if p.single else tr("{name} differs:", "{name} 不一致：",
                                                           name=name) + "\n" + report)
@@ -374,7 +374,9 @@ class _Judge:
                               "in attention, fill their scores with -inf before the softmax",
                               "只改动不该起作用的输入（被掩码的、窗口外的、未来的），输出却变了，"
                               "说明它们仍有权重：注意力里要在 softmax 之前把这些分数填成 -inf")
-                           + "\n" + (self.compare(p, moved, got, tol) or ""))
+                           + "\n" + (self.compare(p, moved, got, tol, header=tr(
+                               "index · inputs changed · as given", "下标 · 改动输入后 · 原输入"))
+                                      or ""))
 
     def grad_checks(self, p: Planned, r: dict) -> list[CheckResult]:
         name = tr("gradients ({case})", "梯度（{case}）", case=say(p.case.name))

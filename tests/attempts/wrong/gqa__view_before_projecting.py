@@ -1,0 +1,29 @@
+# expect: shape
+import math
+
+import torch
+import torch.nn as nn
+
+
+class GroupedQueryAttention(nn.Module):
+    def __init__(self, d_model, n_heads, n_kv_heads):
+        super().__init__()
+        self.n_heads, self.n_kv_heads = n_heads, n_kv_heads
+        self.d_head = d_model // n_heads
+        self.q_proj = nn.Linear(d_model, n_heads * self.d_head, bias=False)
+        self.k_proj = nn.Linear(d_model, n_kv_heads * self.d_head, bias=False)
+        self.v_proj = nn.Linear(d_model, n_kv_heads * self.d_head, bias=False)
+        self.o_proj = nn.Linear(n_heads * self.d_head, d_model, bias=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        rows = x.view(B * T, C)  # one 2-D matmul per projection: fails on a non-contiguous x
+        q = self.q_proj(rows).view(B, T, self.n_heads, self.d_head).transpose(1, 2)
+        k = self.k_proj(rows).view(B, T, self.n_kv_heads, self.d_head).transpose(1, 2)
+        v = self.v_proj(rows).view(B, T, self.n_kv_heads, self.d_head).transpose(1, 2)
+        g = self.n_heads // self.n_kv_heads
+        k, v = k.repeat_interleave(g, dim=1), v.repeat_interleave(g, dim=1)
+        scores = q.float() @ k.float().transpose(-2, -1) / math.sqrt(self.d_head)
+        future = torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1)
+        y = scores.masked_fill(future, float("-inf")).softmax(dim=-1) @ v.float()
+        return self.o_proj(y.to(x.dtype).transpose(1, 2).reshape(B, T, C))
