@@ -1,0 +1,28 @@
+# expect: load
+import torch
+
+
+# Hugging Face's length_penalty defaults to 1.0: the contract's alpha defaults to 0.0
+def beam_search(step, prompt, eos, beam_size, max_len, alpha=1.0):
+    device = prompt.device
+    beams = prompt[None, :]
+    sums = torch.zeros(1, device=device)
+    fin_tokens, fin_sums, fin_lens = [], [], []
+    for t in range(1, max_len + 1):
+        logp = step(beams)
+        n, V = logp.shape
+        total = sums[:, None] + logp.float()
+        pad = torch.full((n, max_len - t + 1), eos, device=device)
+        fin_tokens.append(torch.cat([beams, pad], dim=1))
+        fin_sums.append(total[:, eos])
+        fin_lens.append(torch.full((n,), float(t), device=device))
+        total = total.clone()
+        total[:, eos] = float("-inf")
+        sums, idx = total.flatten().topk(min(beam_size, n * (V - 1)))
+        beams = torch.cat([beams[idx // V], (idx % V)[:, None]], dim=1)
+    fin_tokens.append(beams)
+    fin_sums.append(sums)
+    fin_lens.append(torch.full_like(sums, float(max_len)))
+    scores = torch.cat(fin_sums) / torch.cat(fin_lens) ** alpha
+    top = scores.topk(beam_size).indices
+    return torch.cat(fin_tokens)[top], scores[top].to(logp.dtype)
