@@ -289,9 +289,9 @@ def _run(target, is_module: bool, run: dict, attempt_path: str) -> dict:
     inputs = {k: t for i, a in enumerate(args) for k, t in _tensors(f"arg{i}", a).items()}
     inputs |= {k: t for name, v in kwargs.items() for k, t in _tensors(name, v).items()}
     before = {k: v.detach().clone() for k, v in inputs.items() if device != "meta"}
-    drive = _driver(run.get("drive"))
     stage = "init"
     try:
+        drive = _driver(run.get("drive"))
         if is_module:
             with Logged(names):
                 module = target(*call["init_args"], **call["init_kwargs"])

@@ -19,7 +19,7 @@ from . import registry
 from .child import _tensors, describe_signature
 from .compare import is_close, mismatch, named_shape, tolerance
 from .results import AttemptError, CheckResult, NamedMistake, Scorecard
-from .sandbox import DEFAULT_TIMEOUT_S, Outcome, Sandbox
+from .sandbox import DEFAULT_TIMEOUT_S, INTERNAL_ERROR, Outcome, Sandbox
 from .i18n import say, tr
 from .spec import DEVICE, Call, Case, Drill
 from .torchfast import backward, warm_meta_device
@@ -214,6 +214,12 @@ def _fatal(outcome: Outcome, running: str, timeout_s: float) -> AttemptError | N
         return AttemptError("crash", tr("the process died of {name} while running {running}",
                                         "运行{running}时进程因 {name} 崩溃",
                                         name=name, running=running))
+    if outcome.ended == "exit" and outcome.code == INTERNAL_ERROR:
+        last = (outcome.output.strip().splitlines() or [""])[-1]
+        return AttemptError("crash", tr(
+            "the grader failed while running {running}: a bug in handwrite, not in your code "
+            "(please report it) - {last}", "运行{running}时评测器自身出错：这是 handwrite 的 bug，"
+            "不是你的代码的问题（请报告）- {last}", running=running, last=last))
     if outcome.ended == "exit":
         return AttemptError("exit", tr(
             "the process exited with code {code} while running {running}: os._exit()/exit() "

@@ -12,6 +12,7 @@ import pickle
 import queue
 import signal
 import struct
+import traceback
 import tempfile
 import threading
 import time
@@ -21,6 +22,7 @@ import torch
 
 from . import child
 
+INTERNAL_ERROR = 70  # a child's exit status when handwrite itself failed (EX_SOFTWARE)
 DEFAULT_TIMEOUT_S = float(os.environ.get("HANDWRITE_TIMEOUT", "5"))
 MEMORY_HEADROOM = 2 << 30  # bytes the attempt may allocate beyond what torch already uses
 CPU_BACKSTOP_S = 120  # CPU seconds, should the parent die without killing the child
@@ -155,13 +157,15 @@ def fork_child(fds: tuple[int, int, int], warm_meta: bool, close: tuple[int, ...
     capture); returns its pid. The child closes ``close`` (the parent's pipe ends) first."""
     pid = os.fork()
     if pid == 0:  # the child: never returns into the caller's code
-        code = 70
+        code = INTERNAL_ERROR
         try:
             for fd in close:
                 os.close(fd)
             limits = {"memory": MEMORY_HEADROOM, "cpu_seconds": CPU_BACKSTOP_S}
             child.main(*fds, limits, warm_meta)
             code = 0
+        except BaseException:  # noqa: BLE001 - our own bug: say where, then exit with 70
+            traceback.print_exc()
         finally:
             os._exit(code)
     return pid

@@ -14,7 +14,7 @@ import signal
 import socket
 import threading
 
-from .sandbox import fork_child
+from .sandbox import INTERNAL_ERROR, fork_child
 from .torchfast import warm_meta_device
 
 
@@ -25,7 +25,7 @@ class Zygote:
         ours, theirs = socket.socketpair()
         self.pid = os.fork()
         if self.pid == 0:
-            code = 70
+            code = INTERNAL_ERROR
             try:
                 ours.close()
                 _serve(theirs)
