@@ -203,21 +203,19 @@ def _error(exc: BaseException, attempt_path: str, stage: str) -> dict:
         kind = "import"
     else:
         kind = "exception"
-    where = ""
+    line, code = None, ""  # where in the attempt it happened (the parent words it)
     if isinstance(exc, SyntaxError):
-        where = f"line {exc.lineno}: {(exc.text or '').strip()}"
+        line, code = exc.lineno, (exc.text or "").strip()
     else:
         for frame in reversed(traceback.extract_tb(exc.__traceback__)):
             if frame.filename == attempt_path:
-                where = f"line {frame.lineno}: {(frame.line or '').strip()}"
+                line, code = frame.lineno, (frame.line or "").strip()
                 break
     message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
     if isinstance(exc, SystemExit):
         message = f"sys.exit({exc.code!r})"
-    if isinstance(exc, EOFError):
-        message += " (input() read end of file: stdin is closed while grading)"
-    return {"kind": kind, "type": type(exc).__name__, "message": message[:600], "where": where,
-            "stage": stage}
+    return {"kind": kind, "type": type(exc).__name__, "message": message[:600], "line": line,
+            "code": code, "stage": stage, "stdin": isinstance(exc, EOFError)}
 
 
 def _plain(value: object) -> dict:

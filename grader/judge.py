@@ -199,8 +199,12 @@ def _label(drill: Drill, key: str) -> str:
 
 
 def _describe_error(err: dict) -> str:
-    where = f" at {err['where']}" if err.get("where") else ""
-    return f"{err['type']}: {err['message']}{where}"
+    """``TypeError: <torch's words> at line 12: <the attempt's line>``."""
+    note = tr(" (input() read end of file: stdin is closed while grading)",
+              "（input() 读到了文件末尾：评测时 stdin 是关闭的）") if err.get("stdin") else ""
+    where = tr(" at line {n}: {code}", "，位于第 {n} 行：{code}", n=err["line"],
+               code=err["code"]) if err.get("line") else ""
+    return f"{err['type']}: {err['message']}{note}{where}"
 
 
 def _fatal(outcome: Outcome, running: str, timeout_s: float) -> AttemptError | None:

@@ -5,6 +5,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from handwrite.grader.i18n import T
 from handwrite.grader.spec import Call, Case, Drill, Mistake
 from handwrite.solutions.sliding_window_attention import sliding_window_attention
 
@@ -58,34 +59,34 @@ def _blind_keys(call, r, d):
 
 
 CASES = (
-    Case("every dim a distinct size", "shape", dict(B=2, H=3, T=9, d=5, dv=6, w=4), _inputs()),
-    Case("batch of 1", "shape", dict(B=1, H=2, T=7, d=4, dv=5, w=3), _inputs()),
-    Case("non-contiguous q, k, v", "shape", dict(B=2, H=3, T=8, d=4, dv=6, w=5),
+    Case(T("every dim a distinct size", zh="每个维度大小都不同"), "shape", dict(B=2, H=3, T=9, d=5, dv=6, w=4), _inputs()),
+    Case(T("batch of 1", zh="批大小为 1"), "shape", dict(B=1, H=2, T=7, d=4, dv=5, w=3), _inputs()),
+    Case(T("non-contiguous q, k, v", zh="非连续（non-contiguous）的 q、k、v"), "shape", dict(B=2, H=3, T=8, d=4, dv=6, w=5),
          _inputs(noncontiguous=True)),
-    Case("a single position (T=1)", "shape", dict(B=2, H=3, T=1, d=4, dv=5, w=6), _inputs()),
-    Case("random q, k, v", "numerics", dict(B=2, H=3, T=7, d=8, dv=5, w=4), _inputs(scale=2.0),
+    Case(T("a single position (T=1)", zh="只有一个位置（T=1）"), "shape", dict(B=2, H=3, T=1, d=4, dv=5, w=6), _inputs()),
+    Case(T("random q, k, v", zh="随机的 q、k、v"), "numerics", dict(B=2, H=3, T=7, d=8, dv=5, w=4), _inputs(scale=2.0),
          grad=True),
-    Case("window 1: each query sees only itself", "numerics",
+    Case(T("window 1: each query sees only itself", zh="窗口为 1：每个 query 只能看到自己"), "numerics",
          dict(B=2, H=4, T=6, d=3, dv=5, w=1), _inputs(scale=2.0)),
-    Case("window T - 1: only the last query loses a key", "numerics",
+    Case(T("window T - 1: only the last query loses a key", zh="窗口为 T - 1：只有最后一个 query 少看一个 key"), "numerics",
          dict(B=3, H=2, T=6, d=4, dv=7, w=5), _inputs(scale=2.0)),
-    Case("window longer than T: plain causal attention", "numerics",
+    Case(T("window longer than T: plain causal attention", zh="窗口比 T 长：就是普通的因果注意力"), "numerics",
          dict(B=3, H=2, T=5, d=4, dv=6, w=8), _inputs(scale=2.0), grad=True),
-    Case("float64", "numerics", dict(B=2, H=3, T=8, d=6, dv=5, w=4), _inputs(scale=2.0),
+    Case(T("float64", zh="float64"), "numerics", dict(B=2, H=3, T=8, d=6, dv=5, w=4), _inputs(scale=2.0),
          dtype=torch.float64),
-    Case("keys outside the window changed: far past and future", "masking",
+    Case(T("keys outside the window changed: far past and future", zh="改动窗口外的 key：远处的过去和未来"), "masking",
          dict(B=2, H=3, T=10, d=8, dv=5, w=4), _inputs(), leak=_blind_keys, grad=True),
-    Case("window 2, float64: keys outside the window changed", "masking",
+    Case(T("window 2, float64: keys outside the window changed", zh="窗口为 2，float64：改动窗口外的 key"), "masking",
          dict(B=3, H=4, T=9, d=6, dv=5, w=2), _inputs(), leak=_blind_keys, dtype=torch.float64),
-    Case("window longer than T: future keys changed", "masking",
+    Case(T("window longer than T: future keys changed", zh="窗口比 T 长：改动未来的 key"), "masking",
          dict(B=2, H=3, T=6, d=8, dv=5, w=7), _inputs(), leak=_blind_keys),
-    Case("float16", "stability", dict(B=2, H=3, T=7, d=8, dv=5, w=4), _inputs(scale=2.0),
+    Case(T("float16", zh="float16"), "stability", dict(B=2, H=3, T=7, d=8, dv=5, w=4), _inputs(scale=2.0),
          dtype=torch.float16),
-    Case("bfloat16", "stability", dict(B=3, H=2, T=8, d=6, dv=5, w=4), _inputs(scale=2.0),
+    Case(T("bfloat16", zh="bfloat16"), "stability", dict(B=3, H=2, T=8, d=6, dv=5, w=4), _inputs(scale=2.0),
          dtype=torch.bfloat16),
     # Scores of ~1e3 (53**2 / sqrt(8)) a few apart: exp(1e3) overflows unless the row max goes
     # first. magnitude is the scores' size: their rounding is what moves the weights.
-    Case("scores of ~1e3, a few apart", "stability", dict(B=2, H=3, T=6, d=8, dv=5, w=4),
+    Case(T("scores of ~1e3, a few apart", zh="分数约为 1e3，彼此只相差个位数"), "stability", dict(B=2, H=3, T=6, d=8, dv=5, w=4),
          _inputs(shared=53.0), magnitude=1e3),
 )
 
@@ -120,7 +121,7 @@ def padded_keys_attended(q, k, v, window):
 
 DRILL = Drill(
     id="sliding_window_attention",
-    title="Sliding-window attention",
+    title=T("Sliding-window attention", zh="滑动窗口注意力"),
     difficulty="medium",
     tags=("attention", "llm", "masking"),
     minutes=10,
@@ -133,26 +134,41 @@ DRILL = Drill(
     forbidden=("scaled_dot_product", "flex_attention", "multi_head_attention"),
     aliases=("swa", "sliding-window"),
     hints=(
-        "It is causal attention with one more cut: a query looks back at most window - 1 "
-        "positions. Build one boolean mask of the keys each query may see.",
-        "Two conditions for query i and key j: nothing from the future, and nothing more than "
-        "window - 1 steps back. Make i and j from torch.arange(T, device=q.device).",
-        "keep = (j <= i) & (j > i - window): keys i - window + 1 ... i, exactly window of "
-        "them. j >= i - window keeps window + 1, and the window alone lets the future in.",
-        "scores = q @ k.transpose(-2, -1) / sqrt(d), masked_fill(~keep, float('-inf')), "
-        "softmax(dim=-1), @ v. The diagonal is always kept, so no row is all -inf. In "
-        "float16/bfloat16, compute in float32 and return .to(q.dtype).",
+        T("It is causal attention with one more cut: a query looks back at most window - 1 "
+          "positions. Build one boolean mask of the keys each query may see.",
+          zh="就是因果注意力再多截一刀：query 最多往回看 window - 1 个位置。构造一个 bool "
+             "掩码，标出每个 query 能看到哪些 key。"),
+        T("Two conditions for query i and key j: nothing from the future, and nothing more than "
+          "window - 1 steps back. Make i and j from torch.arange(T, device=q.device).",
+          zh="对 query i 和 key j 有两个条件：不能看未来，也不能往回看超过 window - 1 步。"
+             "i 和 j 用 torch.arange(T, device=q.device) 构造。"),
+        T("keep = (j <= i) & (j > i - window): keys i - window + 1 ... i, exactly window of "
+          "them. j >= i - window keeps window + 1, and the window alone lets the future in.",
+          zh="keep = (j <= i) & (j > i - window)：保留 key i - window + 1 ... i，正好 window "
+             "个。写成 j >= i - window 会保留 window + 1 个；只用窗口这一个条件，未来的 key 也会被放进来。"),
+        T("scores = q @ k.transpose(-2, -1) / sqrt(d), masked_fill(~keep, float('-inf')), "
+          "softmax(dim=-1), @ v. The diagonal is always kept, so no row is all -inf. In "
+          "float16/bfloat16, compute in float32 and return .to(q.dtype).",
+          zh="scores = q @ k.transpose(-2, -1) / sqrt(d)，masked_fill(~keep, float('-inf'))，"
+             "softmax(dim=-1)，再 @ v。对角线总会保留，所以不会有整行都是 -inf。输入是 "
+             "float16/bfloat16 时，用 float32 计算，最后 .to(q.dtype) 转回去。"),
     ),
     mistakes=(
         Mistake("off-by-one-window",
-                "each query keeps window + 1 keys (j >= i - window): keep "
-                "i - window < j <= i, exactly window keys with its own", off_by_one_window),
+                T("each query keeps window + 1 keys (j >= i - window): keep "
+                  "i - window < j <= i, exactly window keys with its own",
+                  zh="每个 query 保留了 window + 1 个 key（j >= i - window）：应保留 "
+                     "i - window < j <= i，连同它自己正好 window 个 key"), off_by_one_window),
         Mistake("window-without-causality",
-                "only the window's lower bound is applied, so queries see later keys: keep "
-                "(j <= i) & (j > i - window)", window_without_causality),
+                T("only the window's lower bound is applied, so queries see later keys: keep "
+                  "(j <= i) & (j > i - window)",
+                  zh="只用了窗口的下界，query 因此能看到后面的 key：应保留 "
+                     "(j <= i) & (j > i - window)"), window_without_causality),
         Mistake("padded-keys-attended",
-                "the zero padding before position 0 is attended (score 0, weight > 0) by the "
-                "first window - 1 queries: mask padded slots with float('-inf')",
+                T("the zero padding before position 0 is attended (score 0, weight > 0) by the "
+                  "first window - 1 queries: mask padded slots with float('-inf')",
+                  zh="前 window - 1 个 query 关注到了位置 0 之前补的零（分数为 0，权重 > 0）："
+                     "要把补零的位置用 float('-inf') 掩掉"),
                 padded_keys_attended),
     ),
 )

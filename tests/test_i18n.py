@@ -77,7 +77,7 @@ def test_nothing_is_left_untranslated():
 
 # Four English words in a row is prose someone forgot to translate; code, shapes, dtypes and
 # torch's own exception messages are not prose.
-ENGLISH_PROSE = re.compile(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){3,}\b")
+ENGLISH_PROSE = re.compile(r"\b[A-Za-z]{2,}(?: [A-Za-z]{2,}){3,}\b")  # (tags are a, b, c)
 NOT_OURS = re.compile(r"^\s*\w+(Error|Exception|Warning): |Usage: |Show this message")
 
 
