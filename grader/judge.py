@@ -262,7 +262,7 @@ class _Judge:
         self.mistakes_seen: dict[str, None] = {}
 
     def output_names(self, p: Planned) -> list[str]:
-        names = list(self.drill.outputs) + [tr("output {i}", "输出 {i}", i=i)
+        names = [say(n) for n in self.drill.outputs] + [tr("output {i}", "输出 {i}", i=i)
                                             for i in range(len(p.expected))]
         return names[:len(p.expected)]
 

@@ -5,6 +5,7 @@ import math
 
 import torch
 
+from handwrite.grader.i18n import T, both
 from handwrite.grader.spec import Call, Case, Drill, Mistake, Property
 from handwrite.solutions.mla import MultiHeadLatentAttention
 
@@ -110,8 +111,11 @@ def _past_kept(call, out, seen):
     P = past_c.shape[1]
     for name, new, old in (("c_kv", c_kv, past_c), ("k_r", k_r, past_r)):
         if not torch.equal(new[:, :P].to(old.dtype), old):
-            return (f"{name}[:, :{P}] is not the cache that was passed in: the new cache is the "
-                    f"old one with the new positions after it, torch.cat([past, new], dim=1)")
+            return both("{name}[:, :{P}] is not the cache that was passed in: the new cache is "
+                        "the old one with the new positions after it, "
+                        "torch.cat([past, new], dim=1)",
+                        "{name}[:, :{P}] 不是传入的缓存：新缓存应是旧缓存后面接上新位置，"
+                        "torch.cat([past, new], dim=1)", name=name, P=P)
     return None
 
 
@@ -121,8 +125,10 @@ def _latent_has_no_position(call, out, seen):
     a, b = (c_kv[:, i].double() for i in REPEAT)  # (B, dc) each
     if torch.allclose(a, b, rtol=1e-4, atol=1e-5):
         return None
-    return (f"x is the same at positions {REPEAT[0]} and {REPEAT[1]}, but c_kv is not: the "
-            "latent c_KV = W_DKV h carries no position. RoPE goes on q_R and k_R only")
+    return both("x is the same at positions {a} and {b}, but c_kv is not: the latent "
+                "c_KV = W_DKV h carries no position. RoPE goes on q_R and k_R only",
+                "x 在位置 {a} 和 {b} 相同，c_kv 却不同：潜向量 c_KV = W_DKV h 不含位置"
+                "信息。RoPE 只作用于 q_R 和 k_R", a=REPEAT[0], b=REPEAT[1])
 
 
 def _rope_key_turned(call, out, seen):
@@ -139,64 +145,78 @@ def _rope_key_turned(call, out, seen):
     if torch.allclose(k3, turned, rtol=1e-4, atol=1e-5):
         return None
     if torch.allclose(k3, k0, rtol=1e-4, atol=1e-5):
-        return (f"x is the same at positions {REPEAT[0]} and {REPEAT[1]}, and so is k_r: the "
-                "cache must hold k_R after RoPE, k_R = RoPE(W_KR h) (eq. 15), turned once by "
-                "its own position")
-    return (f"k_r at position {REPEAT[1]} is not k_r at position {REPEAT[0]} (same token) "
-            f"turned by {steps} positions: RoPE is half-split, feature i turns with feature "
-            "i + d_rope/2 by pos * 10000^(-2i/d_rope)")
+        return both("x is the same at positions {a} and {b}, and so is k_r: the cache must "
+                    "hold k_R after RoPE, k_R = RoPE(W_KR h) (eq. 15), turned once by its own "
+                    "position",
+                    "x 在位置 {a} 和 {b} 相同，k_r 也相同：缓存里必须存 RoPE 之后的 k_R，"
+                    "k_R = RoPE(W_KR h)（式 15），按它自己的位置旋转一次",
+                    a=REPEAT[0], b=REPEAT[1])
+    return both("k_r at position {b} is not k_r at position {a} (same token) turned by {steps} "
+                "positions: RoPE is half-split, feature i turns with feature i + d_rope/2 by "
+                "pos * 10000^(-2i/d_rope)",
+                "位置 {b} 的 k_r 不等于位置 {a} 的 k_r（同一个 token）旋转 {steps} 个位置后"
+                "的结果：RoPE 采用对半切分，第 i 维与第 i + d_rope/2 维一起旋转 "
+                "pos * 10000^(-2i/d_rope)", a=REPEAT[0], b=REPEAT[1], steps=steps)
 
 
-PAST_KEPT = Property("the past positions of the cache are kept as they were", "numerics",
-                     _past_kept)
+PAST_KEPT = Property(T("the past positions of the cache are kept as they were",
+                       zh="缓存中过去的位置保持原样"), "numerics", _past_kept)
 
 CASES = (
-    Case("every dim a distinct size", "shape",
+    Case(T("every dim a distinct size", zh="每个维度大小都不同"), "shape",
          dict(B=2, T=5, C=32, H=3, hs=6, dc=8, dcq=12, dr=4), _inputs(), drive=call_once),
-    Case("batch of 1, one rope pair (d_rope=2)", "shape",
-         dict(B=1, T=7, C=20, H=4, hs=5, dc=8, dcq=10, dr=2), _inputs(), drive=call_once),
-    Case("non-contiguous x", "shape", dict(B=3, T=5, C=16, H=2, hs=6, dc=10, dcq=12, dr=4),
-         _inputs(noncontiguous=True), drive=call_once),
-    Case("one new position (T=1) on a cache of 6", "shape",
-         dict(B=2, T=1, P=6, Tk=7, C=32, H=3, hs=5, dc=8, dcq=12, dr=4), _inputs(past=True),
-         drive=call_once, properties=(PAST_KEPT,)),
-    Case("random inputs", "numerics", dict(B=2, T=6, C=32, H=3, hs=5, dc=8, dcq=12, dr=4),
-         _inputs(scale=2.0), drive=call_once, grad=True),
-    Case("float64", "numerics", dict(B=3, T=5, C=24, H=2, hs=6, dc=8, dcq=10, dr=4),
-         _inputs(scale=2.0), dtype=torch.float64, drive=call_once),
+    Case(T("batch of 1, one rope pair (d_rope=2)", zh="批大小为 1，只有一对 rope 维度（d_rope=2）"),
+         "shape", dict(B=1, T=7, C=20, H=4, hs=5, dc=8, dcq=10, dr=2), _inputs(), drive=call_once),
+    Case(T("non-contiguous x", zh="非连续（non-contiguous）的 x"), "shape",
+         dict(B=3, T=5, C=16, H=2, hs=6, dc=10, dcq=12, dr=4), _inputs(noncontiguous=True),
+         drive=call_once),
+    Case(T("one new position (T=1) on a cache of 6", zh="长度为 6 的缓存之后，一个新位置（T=1）"),
+         "shape", dict(B=2, T=1, P=6, Tk=7, C=32, H=3, hs=5, dc=8, dcq=12, dr=4),
+         _inputs(past=True), drive=call_once, properties=(PAST_KEPT,)),
+    Case(T("random inputs", zh="随机输入"), "numerics",
+         dict(B=2, T=6, C=32, H=3, hs=5, dc=8, dcq=12, dr=4), _inputs(scale=2.0),
+         drive=call_once, grad=True),
+    Case(T("float64", zh="float64"), "numerics",
+         dict(B=3, T=5, C=24, H=2, hs=6, dc=8, dcq=10, dr=4), _inputs(scale=2.0),
+         dtype=torch.float64, drive=call_once),
     # The reference's y here equals its y of one call on all T positions: decoding through
     # the cache must give the same answer as the full forward.
-    Case("prefill 4 positions, then decode 3 one at a time", "numerics",
+    Case(T("prefill 4 positions, then decode 3 one at a time",
+           zh="先 prefill 4 个位置，再逐个解码 3 个"), "numerics",
          dict(B=2, P=4, S=3, T=7, C=32, H=5, hs=9, dc=8, dcq=12, dr=6), _prefill(scale=2.0),
          drive=prefill_then_decode, grad=True),
-    Case("3 new positions on a cache of 5", "numerics",
+    Case(T("3 new positions on a cache of 5", zh="长度为 5 的缓存之后，3 个新位置"), "numerics",
          dict(B=2, T=3, P=5, Tk=8, C=24, H=4, hs=7, dc=10, dcq=12, dr=6),
          _inputs(scale=2.0, past=True), drive=call_once, grad=True, properties=(PAST_KEPT,)),
-    Case(f"the same token at positions {REPEAT[0]} and {REPEAT[1]}", "numerics",
+    Case(both("the same token at positions {a} and {b}", "位置 {a} 和 {b} 是同一个 token",
+              a=REPEAT[0], b=REPEAT[1]), "numerics",
          dict(B=2, T=6, C=32, H=3, hs=5, dc=8, dcq=12, dr=4), _inputs(scale=2.0, repeat=True),
          drive=call_once, properties=(
-             Property("the latent c_kv carries no position", "numerics",
-                      _latent_has_no_position),
-             Property("k_r is cached after RoPE, turned by its position", "numerics",
+             Property(T("the latent c_kv carries no position", zh="潜向量 c_kv 不含位置信息"),
+                      "numerics", _latent_has_no_position),
+             Property(T("k_r is cached after RoPE, turned by its position",
+                        zh="缓存的 k_r 是 RoPE 之后的值，已按其位置旋转"), "numerics",
                       _rope_key_turned))),
     # No leak test without a cache: every position is a query too, so no input can change
     # without moving some output. A future that leaks shows as a plain mismatch here.
-    Case("causal: position i sees positions 0 ... i only", "masking",
-         dict(B=3, T=7, C=20, H=2, hs=6, dc=8, dcq=10, dr=4), _inputs(scale=2.0),
+    Case(T("causal: position i sees positions 0 ... i only", zh="因果：位置 i 只能看到位置 0 ... i"),
+         "masking", dict(B=3, T=7, C=20, H=2, hs=6, dc=8, dcq=10, dr=4), _inputs(scale=2.0),
          drive=call_once, grad=True),
-    Case("3 new positions on a cache of 5: the first sees the cache and itself only",
+    Case(T("3 new positions on a cache of 5: the first sees the cache and itself only",
+           zh="长度为 5 的缓存之后 3 个新位置：第一个只能看到缓存和它自己"),
          "masking", dict(B=2, T=3, P=5, C=24, H=4, hs=6, dc=8, dcq=12, dr=10),
          _inputs(scale=2.0, past=True), drive=first_new_position,
          leak=_later_positions_changed),
-    Case("float16, prefill 3 then decode 2", "stability",
-         dict(B=2, P=3, T=5, C=32, H=4, hs=7, dc=8, dcq=12, dr=6), _prefill(scale=2.0),
+    Case(T("float16, prefill 3 then decode 2", zh="float16，先 prefill 3 个位置，再解码 2 个"),
+         "stability", dict(B=2, P=3, T=5, C=32, H=4, hs=7, dc=8, dcq=12, dr=6), _prefill(scale=2.0),
          dtype=torch.float16, drive=prefill_then_decode),
-    Case("bfloat16, 2 new positions on a cache of 4", "stability",
+    Case(T("bfloat16, 2 new positions on a cache of 4",
+           zh="bfloat16，长度为 4 的缓存之后，2 个新位置"), "stability",
          dict(B=3, T=2, P=4, Tk=6, C=24, H=5, hs=7, dc=12, dcq=16, dr=8),
          _inputs(scale=2.0, past=True), dtype=torch.bfloat16, drive=call_once),
     # Inputs of ~20 give queries and keys of ~7 and scores of ~1e2: exp of them overflows
     # float32 unless the row max goes first.
-    Case("inputs of magnitude 20", "stability",
+    Case(T("inputs of magnitude 20", zh="量级为 20 的输入"), "stability",
          dict(B=2, T=6, C=32, H=3, hs=5, dc=8, dcq=12, dr=4), _inputs(scale=20.0),
          magnitude=1e3, drive=call_once),
 )
@@ -255,7 +275,8 @@ class CachesKeysAndValues(MultiHeadLatentAttention):
 
 DRILL = Drill(
     id="mla",
-    title="Multi-head latent attention (DeepSeek-V2 MLA) with its latent cache",
+    title=T("Multi-head latent attention (DeepSeek-V2 MLA) with its latent cache",
+            zh="多头潜在注意力（DeepSeek-V2 MLA）及其潜向量缓存"),
     difficulty="hard",
     tags=("attention", "llm", "modules", "kv-cache", "rope"),
     minutes=30,
@@ -269,39 +290,66 @@ DRILL = Drill(
     forbidden=("scaled_dot_product", "flex_attention", "multi_head_attention"),
     aliases=("multi-head-latent-attention", "latent-attention", "deepseek-mla"),
     hints=(
-        "Keys and values come from one small latent per token, c_KV, and position gets a few "
-        "features of its own: a rope query per head and ONE rope key shared by every head. "
-        "The cache keeps only c_KV and that rope key.",
-        "Queries: c_Q = w_dq(x), q_C = w_uq(c_Q), q_R = RoPE(w_qr(c_Q)), both split into "
-        "heads. New keys: c_KV = w_dkv(x) (no RoPE) and k_R = RoPE(w_kr(x)), (B, T, d_rope), "
-        "no head axis. k_C = w_uk(c_KV), v = w_uv(c_KV).",
-        "With a cache, the new positions are past ... past + T - 1, past = cache[0].shape[1]: "
-        "RoPE at torch.arange(past, past + T, device=x.device); then torch.cat([cache[0], "
-        "c_KV], dim=1) and the same for k_R, before k_C and v are rebuilt from all of it.",
-        "q = cat([q_C, q_R], -1), k = cat([k_C, k_R[:, None].expand(B, n_heads, Tk, d_rope)], "
-        "-1); scores / sqrt(d_head + d_rope); fill ones(T, Tk).triu(past + 1) with -inf "
-        "(new position i sits at past + i); softmax(dim=-1) @ v; heads back side by side; "
-        "w_o. Return (y, (c_KV, k_R)).",
+        T("Keys and values come from one small latent per token, c_KV, and position gets a "
+          "few features of its own: a rope query per head and ONE rope key shared by every "
+          "head. The cache keeps only c_KV and that rope key.",
+          zh="key 和 value 都来自每个 token 的一个小潜向量 c_KV，位置信息则单独占几维："
+             "每个头各有一个 rope query，所有头共用同一个 rope key。缓存里只存 c_KV 和"
+             "这个 rope key。"),
+        T("Queries: c_Q = w_dq(x), q_C = w_uq(c_Q), q_R = RoPE(w_qr(c_Q)), both split into "
+          "heads. New keys: c_KV = w_dkv(x) (no RoPE) and k_R = RoPE(w_kr(x)), "
+          "(B, T, d_rope), no head axis. k_C = w_uk(c_KV), v = w_uv(c_KV).",
+          zh="query：c_Q = w_dq(x)，q_C = w_uq(c_Q)，q_R = RoPE(w_qr(c_Q))，两者都要"
+             "分头。新的 key：c_KV = w_dkv(x)（不加 RoPE）和 k_R = RoPE(w_kr(x))，形状 "
+             "(B, T, d_rope)，没有头这一维。k_C = w_uk(c_KV)，v = w_uv(c_KV)。"),
+        T("With a cache, the new positions are past ... past + T - 1, "
+          "past = cache[0].shape[1]: RoPE at torch.arange(past, past + T, device=x.device); "
+          "then torch.cat([cache[0], c_KV], dim=1) and the same for k_R, before k_C and v are "
+          "rebuilt from all of it.",
+          zh="有缓存时，新位置是 past ... past + T - 1，past = cache[0].shape[1]：RoPE "
+             "用 torch.arange(past, past + T, device=x.device)；然后 "
+             "torch.cat([cache[0], c_KV], dim=1)，k_R 也一样拼接，再由拼好的全部内容"
+             "重新算出 k_C 和 v。"),
+        T("q = cat([q_C, q_R], -1), k = cat([k_C, k_R[:, None].expand(B, n_heads, Tk, "
+          "d_rope)], -1); scores / sqrt(d_head + d_rope); fill ones(T, Tk).triu(past + 1) "
+          "with -inf (new position i sits at past + i); softmax(dim=-1) @ v; heads back side "
+          "by side; w_o. Return (y, (c_KV, k_R)).",
+          zh="q = cat([q_C, q_R], -1)，k = cat([k_C, k_R[:, None].expand(B, n_heads, Tk, "
+             "d_rope)], -1)；scores / sqrt(d_head + d_rope)；把 ones(T, Tk).triu(past + 1) "
+             "为 True 的位置填 -inf（新位置 i 实际位于 past + i）；softmax(dim=-1) @ v；"
+             "各头并排拼回；再过 w_o。返回 (y, (c_KV, k_R))。"),
     ),
     mistakes=(
         Mistake("rope-on-latent",
-                "RoPE turns the latent c_KV too: the latent carries no position (RoPE between "
-                "W_UK and c_KV would stop W_UK being absorbed); rotate only q_R and k_R",
+                T("RoPE turns the latent c_KV too: the latent carries no position (RoPE "
+                  "between W_UK and c_KV would stop W_UK being absorbed); rotate only q_R and "
+                  "k_R",
+                  zh="RoPE 把潜向量 c_KV 也旋转了：潜向量不含位置信息（在 W_UK 和 c_KV 之间"
+                     "插入 RoPE，W_UK 就无法再被吸收）；只旋转 q_R 和 k_R"),
                 RopeOnLatent),
         Mistake("wrong-scale",
-                "scores are divided by sqrt(d_head): q and k have d_head + d_rope features, "
-                "divide by math.sqrt(d_head + d_rope)", WrongScale),
+                T("scores are divided by sqrt(d_head): q and k have d_head + d_rope "
+                  "features, divide by math.sqrt(d_head + d_rope)",
+                  zh="注意力分数除以的是 sqrt(d_head)：q 和 k 有 d_head + d_rope 维，应除以 "
+                     "math.sqrt(d_head + d_rope)"), WrongScale),
         Mistake("rope-offset-ignored",
-                "with a cache, RoPE counts the new positions from 0: they are past ... "
-                "past + T - 1, torch.arange(past, past + T) with past = cache[0].shape[1]",
+                T("with a cache, RoPE counts the new positions from 0: they are past ... "
+                  "past + T - 1, torch.arange(past, past + T) with past = cache[0].shape[1]",
+                  zh="有缓存时，RoPE 把新位置从 0 开始数：它们应是 past ... past + T - 1，"
+                     "即 torch.arange(past, past + T)，其中 past = cache[0].shape[1]"),
                 RopeOffsetIgnored),
         Mistake("mask-ignores-cache",
-                "with a cache, the causal mask counts from 0, so new positions lose cached "
-                "keys: new position i sits at past + i, mask ones(T, Tk).triu(past + 1)",
+                T("with a cache, the causal mask counts from 0, so new positions lose cached "
+                  "keys: new position i sits at past + i, mask ones(T, Tk).triu(past + 1)",
+                  zh="有缓存时，因果掩码从 0 开始数，新位置因此看不到一部分缓存的 key："
+                     "新位置 i 位于 past + i，掩码应为 ones(T, Tk).triu(past + 1)"),
                 MaskIgnoresCache),
         Mistake("caches-keys-and-values",
-                "the cache holds every head's k and v: MLA caches only the latent c_KV "
-                "(B, Tk, d_c) and the shared rope key k_R (B, Tk, d_rope), and rebuilds k_C, "
-                "v from c_KV", CachesKeysAndValues),
+                T("the cache holds every head's k and v: MLA caches only the latent c_KV "
+                  "(B, Tk, d_c) and the shared rope key k_R (B, Tk, d_rope), and rebuilds k_C, "
+                  "v from c_KV",
+                  zh="缓存里存了每个头的 k 和 v：MLA 只缓存潜向量 c_KV (B, Tk, d_c) 和所有头"
+                     "共用的 rope key k_R (B, Tk, d_rope)，k_C 和 v 由 c_KV 重新算出"),
+                CachesKeysAndValues),
     ),
 )

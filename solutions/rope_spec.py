@@ -5,6 +5,7 @@ import math
 import torch
 
 from handwrite.grader.compare import is_close, tolerance
+from handwrite.grader.i18n import T, both
 from handwrite.grader.spec import Call, Case, Drill, Mistake, Property
 from handwrite.solutions.rope import apply_rope
 
@@ -53,9 +54,13 @@ def _norms_kept(call, y, seen):
     if change.max() <= _slack(y.dtype):
         return None
     b, h, t = (int(i) for i in torch.unravel_index(change.argmax(), change.shape))
-    return (f"a rotation keeps every vector's length, but |y[{b}, {h}, {t}]| = "
-            f"{ny[b, h, t]:.4g} while |x[{b}, {h}, {t}]| = {nx[b, h, t]:.4g}: each pair "
-            f"(x[i], x[i + d/2]) must turn as a whole, x * cos + rotate_half(x) * sin")
+    return both("a rotation keeps every vector's length, but |y[{b}, {h}, {t}]| = {ny:.4g} "
+                "while |x[{b}, {h}, {t}]| = {nx:.4g}: each pair (x[i], x[i + d/2]) must turn "
+                "as a whole, x * cos + rotate_half(x) * sin",
+                "旋转不改变任何向量的长度，但 |y[{b}, {h}, {t}]| = {ny:.4g}，而 "
+                "|x[{b}, {h}, {t}]| = {nx:.4g}：每一对 (x[i], x[i + d/2]) 必须作为整体"
+                "旋转，x * cos + rotate_half(x) * sin",
+                b=b, h=h, t=t, ny=float(ny[b, h, t]), nx=float(nx[b, h, t]))
 
 
 def _relative_only(call, out, seen):
@@ -68,10 +73,15 @@ def _relative_only(call, out, seen):
         return None
     b, h, i, j = (int(v) for v in torch.unravel_index(change.argmax(), change.shape))
     s = call.kwargs.get("shift", 0)
-    return (f"moving every position by {s} changed q.k of rows i={i}, j={j} from "
-            f"{scores[b, h, i, j]:.4g} to {moved[b, h, i, j]:.4g}: with RoPE it depends only "
-            f"on j - i, which holds when each pair (x[i], x[i + d/2]) is turned by "
-            f"position * frequency, and nothing else is done to it")
+    return both("moving every position by {s} changed q.k of rows i={i}, j={j} from "
+                "{before:.4g} to {after:.4g}: with RoPE it depends only on j - i, which holds "
+                "when each pair (x[i], x[i + d/2]) is turned by position * frequency, and "
+                "nothing else is done to it",
+                "所有位置整体平移 {s} 后，第 i={i}、j={j} 行的 q.k 从 {before:.4g} 变成了 "
+                "{after:.4g}：用 RoPE 时它只取决于 j - i；只有每一对 (x[i], x[i + d/2]) "
+                "都只按（位置 * 频率）的角度旋转、不做其他处理，这一点才成立",
+                s=s, i=i, j=j, before=float(scores[b, h, i, j]),
+                after=float(moved[b, h, i, j]))
 
 
 def _decode_matches(call, out, seen):
@@ -80,18 +90,25 @@ def _decode_matches(call, out, seen):
     for t in range(y.shape[2]):
         if not is_close(y_decoded[:, :, t], y[:, :, t], tol):
             offset = call.kwargs.get("offset", 0)
-            return (f"apply_rope(x[:, :, {t}:{t + 1}], offset={offset + t}) - one decode step "
-                    f"at position {offset + t} - differs from row {t} of "
-                    f"apply_rope(x, offset={offset}): row t sits at position offset + t, "
-                    f"torch.arange(offset, offset + T)")
+            return both("apply_rope(x[:, :, {t}:{t1}], offset={p}) - one decode step at "
+                        "position {p} - differs from row {t} of apply_rope(x, "
+                        "offset={offset}): row t sits at position offset + t, "
+                        "torch.arange(offset, offset + T)",
+                        "apply_rope(x[:, :, {t}:{t1}], offset={p})（在位置 {p} 解码一步）与 "
+                        "apply_rope(x, offset={offset}) 的第 {t} 行不一致：第 t 行位于位置 "
+                        "offset + t，即 torch.arange(offset, offset + T)",
+                        t=t, t1=t + 1, p=offset + t, offset=offset)
     return None
 
 
-NORMS_KEPT = Property("norms preserved: |y| = |x| for every (b, h, t)", "numerics",
+NORMS_KEPT = Property(T("norms preserved: |y| = |x| for every (b, h, t)",
+                        zh="范数不变：每个 (b, h, t) 都有 |y| = |x|"), "numerics",
                       _norms_kept)
-RELATIVE_ONLY = Property("rotated q.k depends only on the relative position j - i",
+RELATIVE_ONLY = Property(T("rotated q.k depends only on the relative position j - i",
+                           zh="旋转后的 q.k 只取决于相对位置 j - i"),
                          "numerics", _relative_only)
-DECODE_MATCHES = Property("a decode step at position p equals row p of the full run",
+DECODE_MATCHES = Property(T("a decode step at position p equals row p of the full run",
+                            zh="在位置 p 解码一步，结果等于完整计算的第 p 行"),
                           "numerics", _decode_matches)
 
 
@@ -102,41 +119,49 @@ DECODE_MATCHES = Property("a decode step at position p equals row p of the full 
 # magnitude=P, the size of its angles, so that float32 angles pass there and float16 ones
 # don't (see compare.tolerance).
 CASES = (
-    Case("every dim a distinct size", "shape", dict(B=2, H=3, T=5, d=8), _x()),
-    Case("batch of 1 and one head", "shape", dict(B=1, H=1, T=6, d=4), _x(offset=2)),
-    Case("d = 2: a single pair", "shape", dict(B=3, H=2, T=4, d=2), _x(offset=1)),
-    Case("T = 1: one decode step at position 9", "shape", dict(B=2, H=3, T=1, d=6),
-         _x(offset=9)),
-    Case("non-contiguous x: (B, T, H, d).transpose(1, 2)", "shape", dict(B=2, H=4, T=5, d=6),
-         _x(layout="bthd", offset=3)),
-    Case("non-contiguous x: T and d transposed", "shape", dict(B=3, H=2, T=7, d=4),
-         _x(layout="transposed")),
-    Case("random x at offset 3", "numerics", dict(B=2, H=3, T=5, d=8), _x(scale=2.0, offset=3),
+    Case(T("every dim a distinct size", zh="每个维度大小都不同"), "shape",
+         dict(B=2, H=3, T=5, d=8), _x()),
+    Case(T("batch of 1 and one head", zh="批大小为 1，只有一个头"), "shape",
+         dict(B=1, H=1, T=6, d=4), _x(offset=2)),
+    Case(T("d = 2: a single pair", zh="d = 2：只有一对"), "shape", dict(B=3, H=2, T=4, d=2),
+         _x(offset=1)),
+    Case(T("T = 1: one decode step at position 9", zh="T = 1：在位置 9 解码一步"), "shape",
+         dict(B=2, H=3, T=1, d=6), _x(offset=9)),
+    Case(T("non-contiguous x: (B, T, H, d).transpose(1, 2)",
+           zh="非连续（non-contiguous）的 x：(B, T, H, d).transpose(1, 2)"), "shape",
+         dict(B=2, H=4, T=5, d=6), _x(layout="bthd", offset=3)),
+    Case(T("non-contiguous x: T and d transposed", zh="非连续的 x：T 和 d 两维互换"), "shape",
+         dict(B=3, H=2, T=7, d=4), _x(layout="transposed")),
+    Case(T("random x at offset 3", zh="随机 x，offset 为 3"), "numerics",
+         dict(B=2, H=3, T=5, d=8), _x(scale=2.0, offset=3),
          grad=True, properties=(NORMS_KEPT,)),
-    Case("d = 16: eight frequencies", "numerics", dict(B=2, H=3, T=6, d=16), _x(offset=7)),
-    Case("base=500.0", "numerics", dict(B=3, H=2, T=5, d=12), _x(offset=4, base=500.0)),
-    Case("float64", "numerics", dict(B=2, H=3, T=4, d=10), _x(scale=2.0, offset=5),
-         dtype=torch.float64),
-    Case("every position moved by 11: offset 2 -> 13", "numerics", dict(B=2, H=3, T=5, d=8),
+    Case(T("d = 16: eight frequencies", zh="d = 16：8 个频率"), "numerics",
+         dict(B=2, H=3, T=6, d=16), _x(offset=7)),
+    Case(T("base=500.0", zh="base=500.0"), "numerics", dict(B=3, H=2, T=5, d=12),
+         _x(offset=4, base=500.0)),
+    Case(T("float64", zh="float64"), "numerics", dict(B=2, H=3, T=4, d=10),
+         _x(scale=2.0, offset=5), dtype=torch.float64),
+    Case(T("every position moved by 11: offset 2 -> 13",
+           zh="所有位置整体平移 11：offset 2 -> 13"), "numerics", dict(B=2, H=3, T=5, d=8),
          _x(offset=2, shift=11), drive=three_ways,
          properties=(RELATIVE_ONLY,)),
-    Case("decoded one token at a time from position 6", "numerics", dict(B=3, H=2, T=4, d=6),
-         _x(offset=6, shift=1), drive=three_ways,
+    Case(T("decoded one token at a time from position 6", zh="从位置 6 开始逐个 token 解码"),
+         "numerics", dict(B=3, H=2, T=4, d=6), _x(offset=6, shift=1), drive=three_ways,
          properties=(DECODE_MATCHES,)),
-    Case("float16", "stability", dict(B=2, H=3, T=5, d=8), _x(scale=2.0, offset=4),
-         dtype=torch.float16),
-    Case("bfloat16", "stability", dict(B=3, H=2, T=6, d=8), _x(scale=2.0, offset=4),
-         dtype=torch.bfloat16),
+    Case(T("float16", zh="float16"), "stability", dict(B=2, H=3, T=5, d=8),
+         _x(scale=2.0, offset=4), dtype=torch.float16),
+    Case(T("bfloat16", zh="bfloat16"), "stability", dict(B=3, H=2, T=6, d=8),
+         _x(scale=2.0, offset=4), dtype=torch.bfloat16),
     # Decoding deep into a sequence: float16 holds integers up to 2048 but an angle of ~2000
     # only to within 1 radian; bfloat16 can't hold the positions themselves (1001 -> 1000).
-    Case("float16 at positions 1996-1999", "stability", dict(B=2, H=3, T=4, d=8),
-         _x(offset=1996), dtype=torch.float16),
-    Case("bfloat16 at positions 1000-1004", "stability", dict(B=3, H=2, T=5, d=8),
-         _x(offset=1000), dtype=torch.bfloat16),
-    Case("float32 at positions 2040-2045", "stability", dict(B=2, H=3, T=6, d=8),
-         _x(offset=2040), magnitude=2045.0),
-    Case("inputs of magnitude 1e4", "stability", dict(B=2, H=3, T=5, d=8),
-         _x(scale=1e4, offset=2), magnitude=1e4),
+    Case(T("float16 at positions 1996-1999", zh="float16，位置 1996-1999"), "stability",
+         dict(B=2, H=3, T=4, d=8), _x(offset=1996), dtype=torch.float16),
+    Case(T("bfloat16 at positions 1000-1004", zh="bfloat16，位置 1000-1004"), "stability",
+         dict(B=3, H=2, T=5, d=8), _x(offset=1000), dtype=torch.bfloat16),
+    Case(T("float32 at positions 2040-2045", zh="float32，位置 2040-2045"), "stability",
+         dict(B=2, H=3, T=6, d=8), _x(offset=2040), magnitude=2045.0),
+    Case(T("inputs of magnitude 1e4", zh="量级为 1e4 的输入"), "stability",
+         dict(B=2, H=3, T=5, d=8), _x(scale=1e4, offset=2), magnitude=1e4),
 )
 
 
@@ -182,7 +207,7 @@ def rotation_reversed(x, offset=0, base=10000.0):
 
 DRILL = Drill(
     id="rope",
-    title="Rotary position embeddings (RoPE)",
+    title=T("Rotary position embeddings (RoPE)", zh="旋转位置编码（RoPE）"),
     difficulty="medium",
     tags=("llm", "attention", "positions"),
     minutes=12,
@@ -190,41 +215,65 @@ DRILL = Drill(
     reference=apply_rope,
     cases=CASES,
     # what three_ways returns, named as the mismatch messages say them
+    # (the prose one carries its Chinese, for when judge.output_names says them through say())
     outputs=("apply_rope(x, offset)", "apply_rope(x, offset + shift)",
-             "x decoded one row at a time"),
+             T("x decoded one row at a time", zh="逐行解码 x 的结果")),
     aliases=("rotary", "rotary-embedding", "rotary-embeddings", "apply-rope"),
     hints=(
-        "RoPE turns pairs of features by an angle that grows with the position, each pair at "
-        "its own speed. Which features form a pair, how fast does pair i turn, and what is "
-        "the position of row t?",
-        "Half-split pairs: feature i goes with feature i + d/2. Pair i turns by "
-        "p * base ** (-2 * i / d) at position p = offset + t: build "
-        "torch.arange(offset, offset + T) and the d/2 frequencies, and their outer product.",
-        "With x1, x2 = x[..., :d//2], x[..., d//2:]: y = cat(x1 * cos - x2 * sin, "
-        "x2 * cos + x1 * sin), which is x * cat(cos, cos) + cat(-x2, x1) * cat(sin, sin). "
-        "The (T, d/2) tables broadcast over B and H.",
-        "Make the positions and angles in float32 (float64 for float64 x), with "
-        "device=x.device: bfloat16 can't hold position 1001. Rotate in float32 and return "
-        ".to(x.dtype).",
+        T("RoPE turns pairs of features by an angle that grows with the position, each pair "
+          "at its own speed. Which features form a pair, how fast does pair i turn, and what "
+          "is the position of row t?",
+          zh="RoPE 把特征两两配对，按随位置增大的角度旋转，每一对的转速各不相同。哪两维"
+             "组成一对？第 i 对转得多快？第 t 行的位置是多少？"),
+        T("Half-split pairs: feature i goes with feature i + d/2. Pair i turns by "
+          "p * base ** (-2 * i / d) at position p = offset + t: build "
+          "torch.arange(offset, offset + T) and the d/2 frequencies, and their outer product.",
+          zh="对半切分配对：第 i 维和第 i + d/2 维是一对。在位置 p = offset + t，第 i 对"
+             "旋转 p * base ** (-2 * i / d)：构造 torch.arange(offset, offset + T) 和 d/2 "
+             "个频率，再求两者的外积。"),
+        T("With x1, x2 = x[..., :d//2], x[..., d//2:]: y = cat(x1 * cos - x2 * sin, "
+          "x2 * cos + x1 * sin), which is x * cat(cos, cos) + cat(-x2, x1) * cat(sin, sin). "
+          "The (T, d/2) tables broadcast over B and H.",
+          zh="令 x1, x2 = x[..., :d//2], x[..., d//2:]：y = cat(x1 * cos - x2 * sin, "
+             "x2 * cos + x1 * sin)，也就是 x * cat(cos, cos) + cat(-x2, x1) * cat(sin, sin)。"
+             "(T, d/2) 的 cos/sin 表在 B 和 H 上广播。"),
+        T("Make the positions and angles in float32 (float64 for float64 x), with "
+          "device=x.device: bfloat16 can't hold position 1001. Rotate in float32 and return "
+          ".to(x.dtype).",
+          zh="位置和角度用 float32 计算（x 是 float64 时用 float64），并指定 "
+             "device=x.device：bfloat16 连位置 1001 都表示不了。旋转也在 float32 下做，最后 "
+             ".to(x.dtype) 再返回。"),
     ),
     mistakes=(
         Mistake("interleaved-pairs",
-                "pairs (2i, 2i + 1) are rotated together (GPT-J / Meta Llama layout): the "
-                "contract pairs feature i with feature i + d/2, x[..., :d//2] with "
-                "x[..., d//2:]", interleaved_pairs),
+                T("pairs (2i, 2i + 1) are rotated together (GPT-J / Meta Llama layout): the "
+                  "contract pairs feature i with feature i + d/2, x[..., :d//2] with "
+                  "x[..., d//2:]",
+                  zh="把 (2i, 2i + 1) 当成一对来旋转（GPT-J / Meta Llama 的排布）：约定是"
+                     "第 i 维与第 i + d/2 维配对，即 x[..., :d//2] 与 x[..., d//2:]"),
+                interleaved_pairs),
         Mistake("frequency-exponent",
-                "pair i turns at base ** (-i / d): the exponent is 2i/d, "
-                "base ** (-2 * torch.arange(d // 2) / d), i.e. torch.arange(0, d, 2) / d",
+                T("pair i turns at base ** (-i / d): the exponent is 2i/d, "
+                  "base ** (-2 * torch.arange(d // 2) / d), i.e. torch.arange(0, d, 2) / d",
+                  zh="第 i 对按 base ** (-i / d) 旋转：指数应为 2i/d，即 "
+                     "base ** (-2 * torch.arange(d // 2) / d)，也就是 "
+                     "torch.arange(0, d, 2) / d"),
                 frequency_exponent),
         Mistake("ignores-offset",
-                "positions start at 0 whatever the offset, so a decode step at position p is "
-                "rotated as position 0: use torch.arange(offset, offset + T)", ignores_offset),
+                T("positions start at 0 whatever the offset, so a decode step at position p "
+                  "is rotated as position 0: use torch.arange(offset, offset + T)",
+                  zh="不管 offset 是多少，位置都从 0 开始，于是在位置 p 解码的那一步被当成"
+                     "位置 0 来旋转：要用 torch.arange(offset, offset + T)"), ignores_offset),
         Mistake("no-rotate-half",
-                "x * cos + x * sin scales each feature instead of turning each pair: the sin "
-                "term multiplies rotate_half(x) = cat(-x2, x1)", no_rotate_half),
+                T("x * cos + x * sin scales each feature instead of turning each pair: the "
+                  "sin term multiplies rotate_half(x) = cat(-x2, x1)",
+                  zh="x * cos + x * sin 只是缩放了每一维，而不是把每一对旋转：sin 项乘的"
+                     "应是 rotate_half(x) = cat(-x2, x1)"), no_rotate_half),
         Mistake("rotation-reversed",
-                "every pair turns backwards: rotate_half(x) is cat(-x2, x1), not "
-                "cat(x2, -x1), so y1 = x1 cos - x2 sin and y2 = x2 cos + x1 sin",
+                T("every pair turns backwards: rotate_half(x) is cat(-x2, x1), not "
+                  "cat(x2, -x1), so y1 = x1 cos - x2 sin and y2 = x2 cos + x1 sin",
+                  zh="每一对都转反了方向：rotate_half(x) 是 cat(-x2, x1)，不是 "
+                     "cat(x2, -x1)，所以 y1 = x1 cos - x2 sin，y2 = x2 cos + x1 sin"),
                 rotation_reversed),
     ),
 )

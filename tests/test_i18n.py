@@ -52,6 +52,7 @@ def _drill_texts(drill) -> list[tuple[str, str]]:
     texts += [(f"mistake {m.id}", m.explain) for m in drill.mistakes]
     texts += [(f"case {c.name!r}", c.name) for c in drill.cases]
     texts += [(f"property {p.name!r}", p.name) for c in drill.cases for p in c.properties]
+    texts += [(f"output {name!r}", name) for name in drill.outputs if " " in name]  # prose
     return texts
 
 
