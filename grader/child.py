@@ -26,6 +26,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from . import i18n
 from .spec import DEVICE
 from .torchfast import backward, warm_meta_device
 
@@ -275,7 +276,8 @@ def _driver(drive: tuple[str, str] | None):
     if drive is None:
         return lambda target, *args, **kwargs: target(*args, **kwargs)
     name, source = drive
-    namespace = {"torch": torch, "math": math, "F": torch.nn.functional, "nn": torch.nn}
+    namespace = {"torch": torch, "math": math, "F": torch.nn.functional, "nn": torch.nn,
+                 "tr": i18n.tr}  # tr: a drive's own messages in the user's language
     exec(compile(source, f"<drive {name}>", "exec"), namespace)  # noqa: S102 - our spec's code
     return namespace[name]
 
@@ -360,6 +362,7 @@ def main(job_fd: int, result_fd: int, capture_fd: int, limits: dict, warm_meta: 
     if warm_meta:
         warm_meta_device()  # while the parent is still busy: the meta run needs it
     job = _recv(job_fd)
+    i18n.set_language(job["lang"])  # the parent's, whenever this child was forked
     _forget_solutions()
     sys.dont_write_bytecode = True  # leave no __pycache__ in the user's workspace
     attempt_path = job["path"]

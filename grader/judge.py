@@ -20,7 +20,7 @@ from .child import _tensors, describe_signature
 from .compare import is_close, mismatch, named_shape, tolerance
 from .results import AttemptError, CheckResult, NamedMistake, Scorecard
 from .sandbox import DEFAULT_TIMEOUT_S, INTERNAL_ERROR, Outcome, Sandbox
-from .i18n import say, tr
+from .i18n import language, say, tr
 from .spec import DEVICE, Call, Case, Drill
 from .torchfast import backward, warm_meta_device
 
@@ -175,14 +175,15 @@ def _job(drill: Drill, planned: list[Planned]) -> dict:
         runs.append((f"case:{i}", _run_spec(p, p.call, grad=p.case.grad)))
         if p.leak is not None:
             runs.append((f"leak:{i}", _run_spec(p, p.leak)))
-    return {"entry": drill.entry, "is_module": drill.is_module, "runs": runs}
+    return {"entry": drill.entry, "is_module": drill.is_module, "runs": runs, "lang": language()}
 
 
 def _device_job(drill: Drill, planned: list[Planned]) -> dict:
     # The meta device has no data: a tensor made without device= lands on the CPU and clashes,
     # as it would with inputs on a GPU.
     run = _run_spec(planned[0], planned[0].call, device="meta")
-    return {"entry": drill.entry, "is_module": drill.is_module, "runs": [("meta", run)]}
+    return {"entry": drill.entry, "is_module": drill.is_module, "runs": [("meta", run)],
+            "lang": language()}
 
 
 # --- judging ---------------------------------------------------------------------------------

@@ -116,8 +116,8 @@ class Case:
     # How the attempt is called when one plain call is not enough (a prefill then decode steps,
     # a method besides forward, a callback argument): drive(entry, *args, **kwargs) -> what is
     # compared. entry is the attempt's function, or its module with the weights loaded. It runs
-    # in the sandbox, where it arrives as source: it may use only torch, math, F, nn and its
-    # arguments (no names from the spec module).
+    # in the sandbox, where it arrives as source: it may use only torch, math, F, nn, its
+    # arguments and tr("English", "中文") for its own messages (no names from the spec module).
     drive: Callable | None = None
     properties: tuple[Property, ...] = ()
 
