@@ -32,6 +32,12 @@ VERDICTS = {
 }
 # Wrapping table cells use overflow="fold": with the default, rich may drop a wide (CJK)
 # character that lands one column short at a line's end and print "…" in its place.
+ERROR_KINDS = {  # results.ERROR_KINDS as the scorecard says them (--json keeps the ids)
+    "syntax": T("syntax", zh="语法错误"), "import": T("import", zh="导入失败"),
+    "missing": T("missing", zh="缺少定义"), "not_implemented": T("not implemented", zh="未实现"),
+    "exception": T("exception", zh="异常"), "timeout": T("timeout", zh="超时"),
+    "memory": T("memory", zh="内存不足"), "crash": T("crash", zh="崩溃"), "exit": T("exit", zh="退出"),
+}
 DETAILED_FAILURES = 3  # failing checks shown in full unless --verbose
 MESSAGE_LINES = 14  # lines of one failure message shown unless --verbose
 
@@ -76,7 +82,8 @@ def scorecard(card: Scorecard, verbose: bool = False) -> Group:
         return Group(*parts)
     parts.append(_categories(card))
     if card.error is not None:
-        parts.append(Padding(Text.assemble((f"{card.error.kind}: ", "bold red"),
+        parts.append(Padding(Text.assemble((say(ERROR_KINDS[card.error.kind]) + tr(": ", "："),
+                                            "bold red"),
                                            _clip(card.error.message, verbose)), (1, 2, 0, 2)))
     # A failure that only repeats the error above needs no second telling.
     failures = [c for c in card.checks

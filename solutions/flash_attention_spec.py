@@ -5,7 +5,7 @@ import math
 import torch
 
 from handwrite.grader.compare import is_close, tolerance
-from handwrite.grader.i18n import T, both
+from handwrite.grader.i18n import T, both, tr
 from handwrite.grader.spec import Call, Case, Drill, Mistake, Property
 from handwrite.solutions.flash_attention import flash_attention
 
@@ -146,12 +146,16 @@ def _watched(entry, q, k, v, block_size):
             out = func(*args, **(kwargs or {}))
             for t in out if isinstance(out, (tuple, list)) else (out,):
                 if isinstance(t, torch.Tensor) and t.numel() >= limit:
-                    raise RuntimeError(
-                        f"{func.overloadpacket.__name__} made a tensor of shape "
-                        f"{tuple(t.shape)}, as large as the whole (B, H, Tq, Tk) = "
-                        f"({B}, {H}, {Tq}, {Tk}) score matrix, where flash attention keeps "
-                        f"one (B, H, Tq, block_size) = ({B}, {H}, {Tq}, {block_size}) tile of "
-                        "scores at a time; it was made")  # the grader adds " at line N: ..."
+                    raise RuntimeError(tr(  # the grader adds " at line N: ..."
+                        "{op} made a tensor of shape {shape}, as large as the whole "
+                        "(B, H, Tq, Tk) = ({B}, {H}, {Tq}, {Tk}) score matrix, where flash "
+                        "attention keeps one (B, H, Tq, block_size) = ({B}, {H}, {Tq}, {bs}) "
+                        "tile of scores at a time; it was made",
+                        "{op} 生成了形状为 {shape} 的张量，和整个 (B, H, Tq, Tk) = ({B}, {H}, "
+                        "{Tq}, {Tk}) 的分数矩阵一样大；flash attention 每次只保留一个 (B, H, Tq, "
+                        "block_size) = ({B}, {H}, {Tq}, {bs}) 的分数块",
+                        op=func.overloadpacket.__name__, shape=tuple(t.shape), B=B, H=H, Tq=Tq,
+                        Tk=Tk, bs=block_size))
             return out
 
     with Watch():

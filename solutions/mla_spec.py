@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from handwrite.grader.i18n import T, both
+from handwrite.grader.i18n import T, both, tr
 from handwrite.grader.spec import Call, Case, Drill, Mistake, Property
 from handwrite.solutions.mla import MultiHeadLatentAttention
 
@@ -43,7 +43,7 @@ def _prefill(scale=1.0):
     return build
 
 
-# --- drives: how the module is called (they run in the sandbox, as source: torch only) ----
+# --- drives: how the module is called (they run in the sandbox, as source: torch and tr) -
 
 def call_once(module, x, cache=None):
     """One forward; its (y, (c_kv, k_r)) is compared as the three tensors y, c_kv, k_r."""
@@ -52,8 +52,9 @@ def call_once(module, x, cache=None):
             and isinstance(out[1], (tuple, list)) and len(out[1]) == 2):
         what = type(out).__name__
         what += f" of {len(out)}" if isinstance(out, (tuple, list)) else ""
-        raise TypeError(f"forward returned a {what}: it must return (y, (c_kv, k_r)), the "
-                        "output and the new cache")
+        raise TypeError(tr("forward returned a {what}: it must return (y, (c_kv, k_r)), the "
+                           "output and the new cache", "forward 返回了 {what}：应返回 "
+                           "(y, (c_kv, k_r))，即输出和新的缓存", what=what))
     y, (c_kv, k_r) = out
     return y, c_kv, k_r
 
@@ -69,8 +70,9 @@ def prefill_then_decode(module, x, prefill):
                 and isinstance(out[1], (tuple, list)) and len(out[1]) == 2):
             what = type(out).__name__
             what += f" of {len(out)}" if isinstance(out, (tuple, list)) else ""
-            raise TypeError(f"forward returned a {what}: it must return (y, (c_kv, k_r)), the "
-                            "output and the new cache")
+            raise TypeError(tr("forward returned a {what}: it must return (y, (c_kv, k_r)), "
+                               "the output and the new cache", "forward 返回了 {what}：应返回 "
+                               "(y, (c_kv, k_r))，即输出和新的缓存", what=what))
         return out
 
     y, cache = step(x[:, :prefill])
@@ -88,8 +90,9 @@ def first_new_position(module, x, cache):
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
         what = type(out).__name__
         what += f" of {len(out)}" if isinstance(out, (tuple, list)) else ""
-        raise TypeError(f"forward returned a {what}: it must return (y, (c_kv, k_r)), the "
-                        "output and the new cache")
+        raise TypeError(tr("forward returned a {what}: it must return (y, (c_kv, k_r)), the "
+                           "output and the new cache", "forward 返回了 {what}：应返回 "
+                           "(y, (c_kv, k_r))，即输出和新的缓存", what=what))
     return out[0][:, 0]
 
 
