@@ -5,6 +5,7 @@ import math
 import torch
 
 from handwrite.grader.compare import tolerance
+from handwrite.grader.i18n import T, both, tr
 from handwrite.grader.spec import Call, Case, Drill, Mistake, Property
 from handwrite.solutions.kv_cache import CachedSelfAttention
 
@@ -71,8 +72,9 @@ def call_once(attn, x, cache=None):
     out = attn(x) if cache is None else attn(x, cache)
     if not (isinstance(out, (tuple, list)) and len(out) == 2
             and isinstance(out[1], (tuple, list)) and len(out[1]) == 2):
-        raise TypeError(f"forward returned {type(out).__name__}: it must return (y, (k, v)), "
-                        "the output and the new cache")
+        raise TypeError(tr("forward returned {what}: it must return (y, (k, v)), the output "
+                           "and the new cache", "forward 返回了 {what}：它必须返回 (y, (k, v))，"
+                           "即输出和新缓存", what=type(out).__name__))
     y, (k, v) = out
     return y, k, v
 
@@ -81,8 +83,9 @@ def first_new_token(attn, x, cache):
     """y of the first new token alone, (B, 1, C): the leak test changes the later ones."""
     out = attn(x, cache)
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
-        raise TypeError(f"forward returned {type(out).__name__}: it must return (y, (k, v)), "
-                        "the output and the new cache")
+        raise TypeError(tr("forward returned {what}: it must return (y, (k, v)), the output "
+                           "and the new cache", "forward 返回了 {what}：它必须返回 (y, (k, v))，"
+                           "即输出和新缓存", what=type(out).__name__))
     return out[0][:, :1]
 
 
@@ -95,8 +98,9 @@ def prefill_then_decode(attn, x, steps):
         out = attn(x) if cache is None else attn(x, cache)
         if not (isinstance(out, (tuple, list)) and len(out) == 2
                 and isinstance(out[1], (tuple, list)) and len(out[1]) == 2):
-            raise TypeError(f"forward returned {type(out).__name__}: it must return "
-                            "(y, (k, v)), the output and the new cache")
+            raise TypeError(tr("forward returned {what}: it must return (y, (k, v)), the "
+                               "output and the new cache", "forward 返回了 {what}：它必须返回 "
+                               "(y, (k, v))，即输出和新缓存", what=type(out).__name__))
         return out
 
     rows = []
@@ -131,8 +135,9 @@ def two_sequences(attn, x, steps, other):
         out = attn(x) if cache is None else attn(x, cache)
         if not (isinstance(out, (tuple, list)) and len(out) == 2
                 and isinstance(out[1], (tuple, list)) and len(out[1]) == 2):
-            raise TypeError(f"forward returned {type(out).__name__}: it must return "
-                            "(y, (k, v)), the output and the new cache")
+            raise TypeError(tr("forward returned {what}: it must return (y, (k, v)), the "
+                               "output and the new cache", "forward 返回了 {what}：它必须返回 "
+                               "(y, (k, v))，即输出和新缓存", what=type(out).__name__))
         return out
 
     ys, cache, start = [], None, 0
@@ -160,25 +165,40 @@ def _agrees_with_full_forward(magnitude=1.0, category="numerics"):
         steps, t = call.args[1], bad_positions[0]
         ends = [sum(steps[:i + 1]) for i in range(len(steps))]
         chunk = next(i for i, end in enumerate(ends) if t < end)
-        where = ("in the prefill (no cache yet)" if chunk == 0 else
-                 f"from position {t} on, in decode call {chunk} (a chunk of {steps[chunk]} new "
-                 f"tokens on a cache of {ends[chunk - 1]})")
-        return (f"prefill {steps[0]}, then decoding {', '.join(map(str, steps[1:]))} with the "
-                f"cache gives another y than your own forward on the whole sequence, {where}: "
-                "a cache must change nothing but the work. Check what depends on the past "
-                "length P: RoPE turns the new tokens by positions P ... P + T - 1, and new token "
-                "i may read keys 0 ... P + i")
-    return Property("decoding with the cache gives what one full causal forward gives",
-                    category, test)
+        if chunk == 0:
+            where = T("in the prefill (no cache yet)",
+                      zh="差异出现在 prefill 中（此时还没有缓存）")
+        else:
+            where = both("from position {t} on, in decode call {chunk} (a chunk of {n} new "
+                         "tokens on a cache of {P})",
+                         "差异从位置 {t} 开始，出现在第 {chunk} 次解码调用中（长度为 {P} 的缓存"
+                         "之后新来的 {n} 个 token）", t=t, chunk=chunk, n=steps[chunk],
+                         P=ends[chunk - 1])
+        return both("prefill {first}, then decoding {rest} with the cache gives another y than "
+                    "your own forward on the whole sequence, {where}: a cache must change "
+                    "nothing but the work. Check what depends on the past length P: RoPE turns "
+                    "the new tokens by positions P ... P + T - 1, and new token i may read keys "
+                    "0 ... P + i",
+                    "先 prefill {first} 个，再用缓存解码 {rest_zh} 个，得到的 y 与你自己对整个"
+                    "序列做一次前向传播的结果不同，{where_zh}：缓存只应省下计算，别的什么都不"
+                    "该改变。检查依赖过去长度 P 的地方：RoPE 按位置 P ... P + T - 1 旋转新 "
+                    "token，第 i 个新 token 可以看到 key 0 ... P + i",
+                    first=steps[0], rest=", ".join(map(str, steps[1:])),
+                    rest_zh="、".join(map(str, steps[1:])), where=where, where_zh=where.zh)
+    return Property(T("decoding with the cache gives what one full causal forward gives",
+                      zh="用缓存解码的结果与一次完整的因果前向传播相同"), category, test)
 
 
 def _past_not_projected_again(call, out, seen):
     again = int(out[3])
     if again == 0:
         return None
-    return (f"k_proj and v_proj projected {again} rows more than there were new tokens: the "
-            "keys and values of past tokens come from the cache, never computed again. "
-            "Project x (the new tokens) only, and keep no copy of past inputs on the module")
+    return both("k_proj and v_proj projected {again} rows more than there were new tokens: the "
+                "keys and values of past tokens come from the cache, never computed again. "
+                "Project x (the new tokens) only, and keep no copy of past inputs on the module",
+                "k_proj 和 v_proj 投影的行数比新 token 多出 {again} 行：过去 token 的 key 和 "
+                "value 从缓存里取，绝不重新计算。只投影 x（新 token），也不要在模块上保存过去"
+                "输入的副本", again=again)
 
 
 def _past_kept(call, out, seen):
@@ -186,55 +206,75 @@ def _past_kept(call, out, seen):
     P = past[0].shape[2]
     for name, new, old in (("k", out[1], past[0]), ("v", out[2], past[1])):
         if not torch.equal(new[:, :, :P].to(old.dtype), old):
-            return (f"the returned {name}[:, :, :{P}] is not the cache that was passed in: the "
-                    f"new cache is the old one, then the new tokens after it, "
-                    f"torch.cat([{name}_past, {name}], dim=2)")
+            return both("the returned {name}[:, :, :{P}] is not the cache that was passed "
+                        "in: the new cache is the old one, then the new tokens after it, "
+                        "torch.cat([{name}_past, {name}], dim=2)",
+                        "返回的 {name}[:, :, :{P}] 不是传入的缓存：新缓存应是旧缓存后面接上"
+                        "新 token，torch.cat([{name}_past, {name}], dim=2)", name=name, P=P)
     return None
 
 
 FULL = _agrees_with_full_forward()
-ONCE = Property("past keys and values are taken from the cache, not projected again", "rules",
+ONCE = Property(T("past keys and values are taken from the cache, not projected again",
+                  zh="过去的 key 和 value 从缓存中取，不重新投影"), "rules",
                 _past_not_projected_again)
-PAST_KEPT = Property("the new cache starts with the caller's cache, as it was", "numerics",
-                     _past_kept)
+PAST_KEPT = Property(T("the new cache starts with the caller's cache, as it was",
+                       zh="新缓存的开头就是调用方传入的缓存，原样不变"), "numerics", _past_kept)
 
 CASES = (
-    Case("prefill 5, then decode 3, 1, 3: every dim a distinct size", "shape",
+    Case(T("prefill 5, then decode 3, 1, 3: every dim a distinct size",
+           zh="先 prefill 5 个，再解码 3、1、3 个：每个维度大小都不同"), "shape",
          dict(B=3, T=12, C=16, H=2, D=8), _chunked(5, 3, 1, 3), drive=prefill_then_decode,
          properties=(FULL, ONCE)),
-    Case("batch of 1, decoding one token at a time", "shape", dict(B=1, T=7, C=12, H=3, D=4),
+    Case(T("batch of 1, decoding one token at a time",
+           zh="批大小为 1，每次解码一个 token"), "shape", dict(B=1, T=7, C=12, H=3, D=4),
          _chunked(3, 1, 1, 1, 1), drive=prefill_then_decode, properties=(FULL, ONCE)),
-    Case("prefill alone (cache=None), one rope pair (d_head=2)", "shape",
+    Case(T("prefill alone (cache=None), one rope pair (d_head=2)",
+           zh="只做 prefill（cache=None），只有一对 rope 维度（d_head=2）"), "shape",
          dict(B=3, N=7, C=10, H=5, D=2), _given_cache(past=False), drive=call_once),
-    Case("3 new tokens on a cache of 6, x and cache non-contiguous", "shape",
+    Case(T("3 new tokens on a cache of 6, x and cache non-contiguous",
+           zh="长度为 6 的缓存之后 3 个新 token，x 和缓存都非连续（non-contiguous）"), "shape",
          dict(B=2, N=3, P=6, T=9, C=20, H=5, D=4), _given_cache(noncontiguous=True),
          drive=call_once, properties=(PAST_KEPT,)),
-    Case("one new token on a cache of 10", "shape", dict(B=2, N=1, P=10, T=11, C=24, H=3, D=8),
+    Case(T("one new token on a cache of 10",
+           zh="长度为 10 的缓存之后，一个新 token"), "shape",
+         dict(B=2, N=1, P=10, T=11, C=24, H=3, D=8),
          _given_cache(), drive=call_once, properties=(PAST_KEPT,)),
-    Case("prefill 4, then decode 3, 1, 3: gradients flow through the cache", "numerics",
+    Case(T("prefill 4, then decode 3, 1, 3: gradients flow through the cache",
+           zh="先 prefill 4 个，再解码 3、1、3 个：梯度经由缓存回传"), "numerics",
          dict(B=2, T=11, C=24, H=4, D=6), _chunked(4, 3, 1, 3, scale=2.0),
          drive=prefill_then_decode, grad=True, properties=(FULL,)),
-    Case("4 new tokens on the caller's cache of 5: gradients reach the cache", "numerics",
+    Case(T("4 new tokens on the caller's cache of 5: gradients reach the cache",
+           zh="调用方长度为 5 的缓存之后 4 个新 token：梯度要传到缓存"), "numerics",
          dict(B=3, N=4, P=5, T=9, C=12, H=2, D=6), _given_cache(scale=2.0), drive=call_once,
          grad=True, properties=(PAST_KEPT,)),
-    Case("float64, prefill 6, then decode 1, 3", "numerics", dict(B=2, T=10, C=18, H=3, D=6),
+    Case(T("float64, prefill 6, then decode 1, 3",
+           zh="float64，先 prefill 6 个，再解码 1、3 个"), "numerics",
+         dict(B=2, T=10, C=18, H=3, D=6),
          _chunked(6, 1, 3, scale=2.0), dtype=torch.float64, drive=prefill_then_decode),
-    Case("another sequence decoded in between, with its own cache", "numerics",
+    Case(T("another sequence decoded in between, with its own cache",
+           zh="中间穿插解码另一个序列（用它自己的缓存）"), "numerics",
          dict(B=3, T=9, C=16, H=2, D=8), _interleaved(5, 2, 2, scale=2.0), drive=two_sequences),
-    Case("prefill 5, then a chunk of 4: new token i reads the 5 past and new 0 ... i",
+    Case(T("prefill 5, then a chunk of 4: new token i reads the 5 past and new 0 ... i",
+           zh="prefill 5 个后整块解码 4 个：新 token i 能看到过去 5 个及新的 0 ... i"),
          "masking", dict(B=2, T=9, C=12, H=3, D=4), _chunked(5, 4, scale=2.0),
          drive=prefill_then_decode, properties=(FULL,)),
-    Case("5 new tokens on a cache of 4: the first reads the cache and itself only", "masking",
+    Case(T("5 new tokens on a cache of 4: the first reads the cache and itself only",
+           zh="长度为 4 的缓存之后 5 个新 token：第一个只能看到缓存和它自己"), "masking",
          dict(B=3, N=5, P=4, T=9, C=16, H=2, D=8), _given_cache(scale=2.0),
          drive=first_new_token, leak=_later_tokens_changed),
-    Case("float16, prefill 4, then decode 2, 1, 3", "stability", dict(B=2, T=10, C=24, H=3, D=8),
+    Case(T("float16, prefill 4, then decode 2, 1, 3",
+           zh="float16，先 prefill 4 个，再解码 2、1、3 个"), "stability",
+         dict(B=2, T=10, C=24, H=3, D=8),
          _chunked(4, 2, 1, 3, scale=2.0), dtype=torch.float16, drive=prefill_then_decode),
-    Case("bfloat16, prefill 6, then decode 1, 1, 4", "stability",
+    Case(T("bfloat16, prefill 6, then decode 1, 1, 4",
+           zh="bfloat16，先 prefill 6 个，再解码 1、1、4 个"), "stability",
          dict(B=3, T=12, C=16, H=2, D=8), _chunked(6, 1, 1, 4, scale=2.0), dtype=torch.bfloat16,
          drive=prefill_then_decode),
     # Inputs of ~20 give queries and keys of ~10 and scores of ~1e2 to 1e3: exp of them
     # overflows unless the row max goes first.
-    Case("inputs of magnitude 20, prefill 5, then decode 3, 1, 3", "stability",
+    Case(T("inputs of magnitude 20, prefill 5, then decode 3, 1, 3",
+           zh="量级为 20 的输入，先 prefill 5 个，再解码 3、1、3 个"), "stability",
          dict(B=2, T=12, C=24, H=3, D=8), _chunked(5, 3, 1, 3, scale=20.0), magnitude=1e3,
          drive=prefill_then_decode, properties=(_agrees_with_full_forward(1e3, "stability"),)),
 )
@@ -306,7 +346,8 @@ class CacheBeforeRope(CachedSelfAttention):
 
 DRILL = Drill(
     id="kv_cache",
-    title="Self-attention with a KV cache (prefill, then decode)",
+    title=T("Self-attention with a KV cache (prefill, then decode)",
+            zh="带键值缓存（KV cache）的自注意力（先 prefill，再解码）"),
     difficulty="hard",
     tags=("attention", "llm", "inference", "modules"),
     minutes=20,
@@ -320,44 +361,71 @@ DRILL = Drill(
     aliases=("kv-cache", "kvcache", "cached-attention", "incremental-decoding"),
     outputs=("y", "k_cache", "v_cache", "past_rows_projected_again", "y_full_forward"),
     hints=(
-        "A cache saves work and changes nothing else: prefill, then decoding chunk by chunk, "
-        "must give what one causal forward over the whole sequence gives. Ask of every step: "
-        "what is different when P tokens came before?",
-        "Project only the new tokens; they sit at positions P ... P + T - 1, with "
-        "P = cache[0].shape[2], so RoPE turns them from P, not from 0. Keys go into the cache "
-        "already turned.",
-        "Append on the time dim: k = torch.cat([k_past, k], dim=2), (B, heads, P + T, d_head), "
-        "the same for v; return (y, (k, v)). torch.cat makes new tensors, so the caller's "
-        "cache stays as it was; keep nothing on self.",
-        "Mask: new token i sits at P + i and reads keys 0 ... P + i: torch.ones(T, P + T, "
-        "dtype=torch.bool, device=x.device).tril(diagonal=P), then masked_fill(~visible, "
-        "float('-inf')). A plain tril() is wrong as soon as P > 0 and T > 1.",
-        "RoPE half-split: t1, t2 = t.chunk(2, -1); angles = pos[:, None] * 10000 ** "
-        "(-2 * arange(d_head // 2) / d_head); cat(t1 * cos - t2 * sin, t2 * cos + t1 * sin). "
-        "Compute the angles in float32, with device=x.device.",
+        T("A cache saves work and changes nothing else: prefill, then decoding chunk by chunk, "
+          "must give what one causal forward over the whole sequence gives. Ask of every step: "
+          "what is different when P tokens came before?",
+          zh="缓存只省计算，别的什么都不改变：先 prefill、再逐块解码，结果必须与对整个序列做"
+             "一次因果前向传播相同。每一步都问问自己：前面已经有 P 个 token 时，有什么不一样？"),
+        T("Project only the new tokens; they sit at positions P ... P + T - 1, with "
+          "P = cache[0].shape[2], so RoPE turns them from P, not from 0. Keys go into the cache "
+          "already turned.",
+          zh="只投影新 token；它们位于位置 P ... P + T - 1，其中 P = cache[0].shape[2]，所以 "
+             "RoPE 要从位置 P 开始旋转，而不是从 0 开始。存进缓存的 key 是已经旋转过的。"),
+        T("Append on the time dim: k = torch.cat([k_past, k], dim=2), "
+          "(B, heads, P + T, d_head), the same for v; return (y, (k, v)). torch.cat makes new "
+          "tensors, so the caller's cache stays as it was; keep nothing on self.",
+          zh="沿时间维拼接：k = torch.cat([k_past, k], dim=2)，得到 (B, heads, P + T, d_head)，"
+             "v 也一样；返回 (y, (k, v))。torch.cat 会生成新张量，调用方的缓存因此保持原样；"
+             "self 上什么都不要存。"),
+        T("Mask: new token i sits at P + i and reads keys 0 ... P + i: torch.ones(T, P + T, "
+          "dtype=torch.bool, device=x.device).tril(diagonal=P), then masked_fill(~visible, "
+          "float('-inf')). A plain tril() is wrong as soon as P > 0 and T > 1.",
+          zh="掩码：第 i 个新 token 位于 P + i，能看到 key 0 ... P + i：torch.ones(T, P + T, "
+             "dtype=torch.bool, device=x.device).tril(diagonal=P)，再 masked_fill(~visible, "
+             "float('-inf'))。只要 P > 0 且 T > 1，不带偏移的 tril() 就是错的。"),
+        T("RoPE half-split: t1, t2 = t.chunk(2, -1); angles = pos[:, None] * 10000 ** "
+          "(-2 * arange(d_head // 2) / d_head); cat(t1 * cos - t2 * sin, t2 * cos + t1 * sin). "
+          "Compute the angles in float32, with device=x.device.",
+          zh="RoPE 对半切分：t1, t2 = t.chunk(2, -1)；angles = pos[:, None] * 10000 ** "
+             "(-2 * arange(d_head // 2) / d_head)；cat(t1 * cos - t2 * sin, t2 * cos + t1 * "
+             "sin)。角度用 float32 计算，并指定 device=x.device。"),
     ),
     mistakes=(
         Mistake("cache-on-wrong-dim",
-                "k and v are appended on dim 1, the heads of (B, heads, T, d_head): append on "
-                "the time dim, torch.cat([k_past, k], dim=2)", CacheOnWrongDim),
+                T("k and v are appended on dim 1, the heads of (B, heads, T, d_head): append on "
+                  "the time dim, torch.cat([k_past, k], dim=2)",
+                  zh="k 和 v 被拼在了第 1 维上，那是 (B, heads, T, d_head) 的头维：要沿时间维"
+                     "拼接，torch.cat([k_past, k], dim=2)"), CacheOnWrongDim),
         Mistake("mask-without-offset",
-                "a chunk of T > 1 new tokens on a cache gets a plain tril() mask, so new token "
-                "i reads keys 0 ... i and misses most of the past: shift the edge by the past "
-                "length, tril(diagonal=P) on a (T, P + T) mask", MaskWithoutOffset),
+                T("a chunk of T > 1 new tokens on a cache gets a plain tril() mask, so new token "
+                  "i reads keys 0 ... i and misses most of the past: shift the edge by the past "
+                  "length, tril(diagonal=P) on a (T, P + T) mask",
+                  zh="有缓存时，一块 T > 1 个新 token 用了不带偏移的 tril() 掩码，于是第 i 个"
+                     "新 token 只能看到 key 0 ... i，漏掉了大部分过去的 token：要把边界按过去"
+                     "的长度平移，在 (T, P + T) 的掩码上用 tril(diagonal=P)"), MaskWithoutOffset),
         Mistake("no-mask-with-cache",
-                "with a cache, nothing is masked, as if each decode call had one token: a "
-                "chunk's new token i must not read the new tokens after it, "
-                "tril(diagonal=P) on a (T, P + T) mask", NoMaskWithCache),
+                T("with a cache, nothing is masked, as if each decode call had one token: a "
+                  "chunk's new token i must not read the new tokens after it, "
+                  "tril(diagonal=P) on a (T, P + T) mask",
+                  zh="有缓存时完全不加掩码，好像每次解码调用都只有一个 token：一块新 token 中"
+                     "的第 i 个不能看到它之后的新 token，在 (T, P + T) 的掩码上用 "
+                     "tril(diagonal=P)"), NoMaskWithCache),
         Mistake("position-offset-lost",
-                "RoPE turns each call's tokens from position 0: they sit at P ... P + T - 1, "
-                "with P = cache[0].shape[2], the number of cached positions",
+                T("RoPE turns each call's tokens from position 0: they sit at P ... P + T - 1, "
+                  "with P = cache[0].shape[2], the number of cached positions",
+                  zh="RoPE 每次调用都从位置 0 开始旋转：新 token 实际位于 P ... P + T - 1，"
+                     "其中 P = cache[0].shape[2]，即缓存中的位置数"),
                 PositionOffsetLost),
         Mistake("rope-interleaved",
-                "RoPE pairs features (2j, 2j + 1), as GPT-J does: the contract's pairs are "
-                "half-split, (j, j + d_head/2): t1, t2 = t.chunk(2, dim=-1)", RopeInterleaved),
+                T("RoPE pairs features (2j, 2j + 1), as GPT-J does: the contract's pairs are "
+                  "half-split, (j, j + d_head/2): t1, t2 = t.chunk(2, dim=-1)",
+                  zh="RoPE 像 GPT-J 那样把 (2j, 2j + 1) 维配成一对：约定要求的是对半切分的"
+                     "配对 (j, j + d_head/2)：t1, t2 = t.chunk(2, dim=-1)"), RopeInterleaved),
         Mistake("cache-before-rope",
-                "the cache holds keys before RoPE and every call turns them all again: turn "
-                "the new keys once, by their positions, then cache them turned",
+                T("the cache holds keys before RoPE and every call turns them all again: turn "
+                  "the new keys once, by their positions, then cache them turned",
+                  zh="缓存里存的是 RoPE 之前的 key，每次调用又把它们全部重新旋转一遍：新 key "
+                     "应按各自的位置只旋转一次，再把旋转后的结果存进缓存"),
                 CacheBeforeRope),
     ),
 )
