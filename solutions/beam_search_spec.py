@@ -2,6 +2,7 @@
 
 import torch
 
+from handwrite.grader.i18n import T, both, tr
 from handwrite.grader.spec import Call, Case, Drill, Mistake, Property
 from handwrite.solutions.beam_search import beam_search
 
@@ -18,10 +19,15 @@ def search(beam_search, table, prompt, eos, beam_size, max_len, alpha=0.0, strid
 
     def step(prefixes):
         if prefixes.dim() != 2:
-            raise ValueError(f"step() takes prefixes (n, t), got shape {tuple(prefixes.shape)}")
+            raise ValueError(tr("step() takes prefixes (n, t), got shape {shape}",
+                                "step() 接收的 prefixes 形状应为 (n, t)，实际为 {shape}",
+                                shape=tuple(prefixes.shape)))
         if prefixes.device != table.device:
-            raise RuntimeError(f"step() got prefixes on {prefixes.device}, the model is on "
-                               f"{table.device}: make them on prompt.device")
+            raise RuntimeError(tr("step() got prefixes on {got}, the model is on {want}: make "
+                                  "them on prompt.device",
+                                  "step() 收到的 prefixes 在 {got} 上，模型在 {want} 上：要在 "
+                                  "prompt.device 上创建 prefixes",
+                                  got=prefixes.device, want=table.device))
         row = torch.zeros(prefixes.shape[0], dtype=torch.int64, device=table.device)  # (n,)
         for j in range(prefixes.shape[1]):
             row = (row * 1000003 + prefixes[:, j] + 1) % R
@@ -203,68 +209,89 @@ def _equals_exhaustive(call, out, seen):
     tokens, scores = search(exhaustive, table.double(), prompt, eos, K, L, **call.kwargs)
     got_tokens, got_scores = out[0].long(), out[1].double()
     V = table.shape[1]
-    why = (f"with beam_size={K} >= (V - 1) ** (max_len - 1) = {(V - 1) ** (L - 1)} nothing is "
-           f"ever pruned, so beam search returns exactly what an exhaustive search over every "
-           f"sequence does")
+    why = both("with beam_size={K} >= (V - 1) ** (max_len - 1) = {n} nothing is ever pruned, "
+               "so beam search returns exactly what an exhaustive search over every sequence "
+               "does",
+               "beam_size={K} >= (V - 1) ** (max_len - 1) = {n}，永远不会剪枝，所以束搜索的"
+               "结果应与遍历所有序列的穷举搜索完全相同", K=K, n=(V - 1) ** (L - 1))
     for i in range(K):
         if not torch.equal(got_tokens[i], tokens[i]):
-            return (f"{why}; its #{i + 1} is {tokens[i].tolist()} (score {scores[i]:.4f}), "
-                    f"yours {got_tokens[i].tolist()}")
+            return both("{why}; its #{i} is {want} (score {score:.4f}), yours {got}",
+                        "{why_zh}；穷举搜索的第 {i} 名是 {want}（得分 {score:.4f}），你的是 {got}",
+                        why=why, why_zh=why.zh, i=i + 1, want=tokens[i].tolist(),
+                        score=float(scores[i]), got=got_tokens[i].tolist())
         if abs(float(got_scores[i] - scores[i])) > 1e-3 * (1 + abs(float(scores[i]))):
-            return (f"{why}; its #{i + 1}, {tokens[i].tolist()}, scores {scores[i]:.4f}, "
-                    f"yours {float(got_scores[i]):.4f}")
+            return both("{why}; its #{i}, {want}, scores {score:.4f}, yours {got:.4f}",
+                        "{why_zh}；穷举搜索的第 {i} 名 {want} 得分 {score:.4f}，你的是 {got:.4f}",
+                        why=why, why_zh=why.zh, i=i + 1, want=tokens[i].tolist(),
+                        score=float(scores[i]), got=float(got_scores[i]))
     return None
 
 
-EXHAUSTIVE = Property("equals an exhaustive search over every sequence (V=4)", "numerics",
+EXHAUSTIVE = Property(T("equals an exhaustive search over every sequence (V=4)",
+                        zh="与遍历所有序列的穷举搜索结果一致（V=4）"), "numerics",
                       _equals_exhaustive)
 
 CASES = (
-    Case("every dim a distinct size: beam 3, prompt of 2", "shape",
+    Case(T("every dim a distinct size: beam 3, prompt of 2",
+           zh="每个维度大小都不同：beam 3，prompt 长 2"), "shape",
          dict(K=3, L=4, P=2, V=6, R=23), _case(3, 4, eos=1, eos_bias=1.5), drive=search),
-    Case("prompt of one token (bos)", "shape", dict(K=2, L=5, P=1, V=7, R=31),
-         _case(2, 5, eos=0, prompt=(3,), eos_bias=0.5), drive=search),
-    Case("beam of 1: greedy decoding", "shape", dict(K=1, L=4, P=3, V=5, R=19),
-         _case(1, 4, eos=4, eos_bias=0.3), drive=search),
-    Case("log-probs a non-contiguous view (a model's logits[:, -1])", "shape",
+    Case(T("prompt of one token (bos)", zh="prompt 只有一个 token（bos）"), "shape",
+         dict(K=2, L=5, P=1, V=7, R=31), _case(2, 5, eos=0, prompt=(3,), eos_bias=0.5),
+         drive=search),
+    Case(T("beam of 1: greedy decoding", zh="beam 为 1：贪心解码"), "shape",
+         dict(K=1, L=4, P=3, V=5, R=19), _case(1, 4, eos=4, eos_bias=0.3), drive=search),
+    Case(T("log-probs a non-contiguous view (a model's logits[:, -1])",
+           zh="log-prob 是非连续的视图（模型的 logits[:, -1]）"), "shape",
          dict(K=4, L=3, P=2, V=6, R=19), _case(4, 3, eos=5, eos_bias=0.5, strided=True),
          drive=search),
-    Case("a single step (max_len=1)", "shape", dict(K=3, L=1, P=2, V=6, R=11),
-         _case(3, 1, eos=2), drive=search),
-    Case("beam 9, V=4, max_len 3: nothing is pruned", "numerics",
+    Case(T("a single step (max_len=1)", zh="只走一步（max_len=1）"), "shape",
+         dict(K=3, L=1, P=2, V=6, R=11), _case(3, 1, eos=2), drive=search),
+    Case(T("beam 9, V=4, max_len 3: nothing is pruned",
+           zh="beam 9，V=4，max_len 3：不会剪枝"), "numerics",
          dict(K=9, L=3, P=1, V=4, R=29), _case(9, 3, eos=0, prompt=(1,), eos_bias=0.3),
          drive=search, properties=(EXHAUSTIVE,)),
-    Case("beam 10, alpha=1, V=4, max_len 3: nothing is pruned", "numerics",
+    Case(T("beam 10, alpha=1, V=4, max_len 3: nothing is pruned",
+           zh="beam 10，alpha=1，V=4，max_len 3：不会剪枝"), "numerics",
          dict(K=10, L=3, P=2, V=4, R=37), _case(10, 3, eos=3, alpha=1.0, eos_bias=0.3),
          drive=search, properties=(EXHAUSTIVE,)),
-    Case("beam 2 misses the best sequence: beam search, not exhaustive search", "numerics",
+    Case(T("beam 2 misses the best sequence: beam search, not exhaustive search",
+           zh="beam 2 错过最优序列：要的是束搜索，不是穷举搜索"), "numerics",
          dict(K=2, L=4, P=1, V=5, R=41), _garden_path, drive=search),
-    Case("eos likely: short hypotheses finish early, padded with eos", "numerics",
+    Case(T("eos likely: short hypotheses finish early, padded with eos",
+           zh="eos 概率大：短的候选序列提前结束，用 eos 补齐"), "numerics",
          dict(K=4, L=6, P=2, V=5, R=43),
          _case(4, 6, eos=2, eos_bias=1.5, needs=(_eos_in_the_best,)), drive=search),
-    Case("alpha=0.7: longer hypotheses get their due", "numerics",
+    Case(T("alpha=0.7: longer hypotheses get their due",
+           zh="alpha=0.7：长的候选序列得到应有的分数"), "numerics",
          dict(K=3, L=5, P=2, V=6, R=47),
          _case(3, 5, eos=5, alpha=0.7, eos_bias=0.8, needs=(_eos_in_the_best,)),
          drive=search),
     # Hugging Face stops once beam_size hypotheses are done and the best alive beam, scored at
     # its current length, is behind them all; with alpha > 0 that beam can still overtake.
-    Case("alpha=1: a beam behind at step t can still win (no early stopping)", "numerics",
+    Case(T("alpha=1: a beam behind at step t can still win (no early stopping)",
+           zh="alpha=1：第 t 步落后的 beam 仍可能胜出（不提前停止）"), "numerics",
          dict(K=2, L=6, P=1, V=5, R=53),
          _case(2, 6, eos=3, alpha=1.0, eos_bias=1.0, needs=(_early_stop_differs,)),
          drive=search),
-    Case("bos is eos (as in GPT-2): only a generated eos ends a hypothesis", "numerics",
+    Case(T("bos is eos (as in GPT-2): only a generated eos ends a hypothesis",
+           zh="bos 就是 eos（同 GPT-2）：只有生成出来的 eos 才会结束候选序列"), "numerics",
          dict(K=3, L=4, P=1, V=6, R=29), _case(3, 4, eos=0, prompt=(0,), eos_bias=0.8),
          drive=search),
-    Case("float64", "numerics", dict(K=3, L=5, P=2, V=7, R=37),
+    Case(T("float64", zh="float64"), "numerics", dict(K=3, L=5, P=2, V=7, R=37),
          _case(3, 5, eos=6, alpha=0.5, eos_bias=0.5), dtype=torch.float64, drive=search),
-    Case("float16 log-probs", "stability", dict(K=3, L=5, P=2, V=6, R=31),
-         _case(3, 5, eos=1, eos_bias=0.5), dtype=torch.float16, drive=search),
-    Case("bfloat16 log-probs: sums need float32", "stability", dict(K=3, L=6, P=2, V=5, R=41),
+    Case(T("float16 log-probs", zh="float16 的 log-prob"), "stability",
+         dict(K=3, L=5, P=2, V=6, R=31), _case(3, 5, eos=1, eos_bias=0.5), dtype=torch.float16,
+         drive=search),
+    Case(T("bfloat16 log-probs: sums need float32",
+           zh="bfloat16 的 log-prob：求和需要 float32"), "stability",
+         dict(K=3, L=6, P=2, V=5, R=41),
          _case(3, 6, eos=4, eos_bias=0.3, needs=(_low_precision_sum_misranks,)),
          dtype=torch.bfloat16, drive=search),
     # Rows this peaked put every probability but the top one below 1e-100: a product of
     # probabilities underflows to 0 in float32 (and float64), and every such hypothesis ties.
-    Case("log-probs in the hundreds: probabilities underflow", "stability",
+    Case(T("log-probs in the hundreds: probabilities underflow",
+           zh="log-prob 达到几百：概率会下溢"), "stability",
          dict(K=3, L=4, P=2, V=6, R=23), _case(3, 4, eos=3, scale=300.0), magnitude=3e2,
          drive=search),
 )
@@ -458,7 +485,8 @@ def penalty_counts_prompt(step, prompt, eos, beam_size, max_len, alpha=0.0):
 
 DRILL = Drill(
     id="beam_search",
-    title="Beam search (eos, max_len, length penalty)",
+    title=T("Beam search (eos, max_len, length penalty)",
+            zh="束搜索（eos、max_len、长度惩罚）"),
     difficulty="hard",
     tags=("llm", "decoding", "search"),
     minutes=25,
@@ -471,50 +499,82 @@ DRILL = Drill(
     forbidden=(),
     aliases=("beam", "beam-search-decoding"),
     hints=(
-        "Keep two lists: hypotheses still growing (the beam) and hypotheses that are done. "
-        "Each step, grow every beam by every token, sort the finished ones out, keep the best "
-        "beam_size of the rest.",
-        "Scores are sums of log-probs: cand = beam_scores[:, None] + step(beams), shape "
-        "(n, V), in float32 at least. Start from ONE beam, the prompt, at score 0: beam_size "
-        "copies of it would fill the beam with copies of one token.",
-        "Column eos of cand holds finished hypotheses: save each (prefix + [eos], its score, "
-        "its length t) and never extend it; then cand[:, eos] = -inf and take "
-        "cand.flatten().topk(min(beam_size, n * (V - 1))) over all beams at once: "
-        "beam = index // V, token = index % V.",
-        "After max_len steps the beams still alive are finished too. Score each finished "
-        "hypothesis sum / n ** alpha, n = tokens it generated (eos included, prompt not), pad "
-        "it with eos to len(prompt) + max_len, and return the beam_size best, best first, "
-        "scores .to(the log-probs' dtype).",
+        T("Keep two lists: hypotheses still growing (the beam) and hypotheses that are done. "
+          "Each step, grow every beam by every token, sort the finished ones out, keep the "
+          "best beam_size of the rest.",
+          zh="维护两个列表：还在增长的候选序列（即 beam）和已经结束的候选序列。每一步用"
+             "每个 token 扩展每个 beam，把已结束的挑出来，其余的保留最好的 beam_size 个。"),
+        T("Scores are sums of log-probs: cand = beam_scores[:, None] + step(beams), shape "
+          "(n, V), in float32 at least. Start from ONE beam, the prompt, at score 0: beam_size "
+          "copies of it would fill the beam with copies of one token.",
+          zh="得分是 log-prob 之和：cand = beam_scores[:, None] + step(beams)，形状 (n, V)，"
+             "至少用 float32。只从一个 beam 开始（即 prompt，得分为 0）：把它复制 beam_size "
+             "份的话，beam 会被同一个 token 的副本填满。"),
+        T("Column eos of cand holds finished hypotheses: save each (prefix + [eos], its "
+          "score, its length t) and never extend it; then cand[:, eos] = -inf and take "
+          "cand.flatten().topk(min(beam_size, n * (V - 1))) over all beams at once: "
+          "beam = index // V, token = index % V.",
+          zh="cand 的第 eos 列是已结束的候选序列：逐个保存（prefix + [eos]、它的得分、它的"
+             "长度 t），不再扩展；然后令 cand[:, eos] = -inf，对所有 beam 一起取 "
+             "cand.flatten().topk(min(beam_size, n * (V - 1)))：beam = index // V，"
+             "token = index % V。"),
+        T("After max_len steps the beams still alive are finished too. Score each finished "
+          "hypothesis sum / n ** alpha, n = tokens it generated (eos included, prompt not), "
+          "pad it with eos to len(prompt) + max_len, and return the beam_size best, best "
+          "first, scores .to(the log-probs' dtype).",
+          zh="max_len 步之后仍存活的 beam 也算结束。每个已结束的候选序列得分为 "
+             "sum / n ** alpha，n 是它生成的 token 数（含 eos，不含 prompt）；用 eos 把它"
+             "补齐到 len(prompt) + max_len，返回最好的 beam_size 个，最好的在前，scores "
+             "要 .to(log-prob 的 dtype)。"),
     ),
     mistakes=(
         Mistake("sum-of-probs",
-                "adds probabilities, exp(log-prob), where the contract adds log-probs: score "
-                "a hypothesis by the sum of its tokens' log-probs", sum_of_probs),
+                T("adds probabilities, exp(log-prob), where the contract adds log-probs: "
+                  "score a hypothesis by the sum of its tokens' log-probs",
+                  zh="累加的是概率 exp(log-prob)，而约定要累加 log-prob：候选序列的得分是"
+                     "它各个 token 的 log-prob 之和"), sum_of_probs),
         Mistake("finished-beams-extended",
-                "a beam that emitted eos keeps growing: set every eos extension aside as "
-                "finished and let only the others compete for the beam", finished_beams_extended),
+                T("a beam that emitted eos keeps growing: set every eos extension aside as "
+                  "finished and let only the others compete for the beam",
+                  zh="输出了 eos 的 beam 还在继续增长：每个以 eos 扩展的序列都要作为已结束的"
+                     "放到一边，只让其余的扩展去争 beam 的位置"), finished_beams_extended),
         Mistake("eos-takes-beam-slots",
-                "extensions by eos compete for the beam_size places, so fewer beams go on "
-                "(and eos extensions that lose are dropped): set every eos extension aside, "
-                "then fill the beam with the beam_size best of the others",
+                T("extensions by eos compete for the beam_size places, so fewer beams go on "
+                  "(and eos extensions that lose are dropped): set every eos extension aside, "
+                  "then fill the beam with the beam_size best of the others",
+                  zh="以 eos 扩展的序列也去争 beam_size 个位置，于是继续搜索的 beam 变少了"
+                     "（没争到位置的 eos 扩展也丢了）：先把所有 eos 扩展放到一边，再用其余"
+                     "扩展中最好的 beam_size 个填满 beam"),
                 eos_takes_beam_slots),
         Mistake("duplicate-initial-beams",
-                "starts from beam_size copies of the prompt at score 0, so the beam fills with "
-                "copies of one token: start from the prompt alone, one beam",
+                T("starts from beam_size copies of the prompt at score 0, so the beam fills "
+                  "with copies of one token: start from the prompt alone, one beam",
+                  zh="从 beam_size 份得分为 0 的 prompt 副本开始，beam 会被同一个 token 的"
+                     "副本填满：只从 prompt 这一个 beam 开始"),
                 duplicate_initial_beams),
         Mistake("beams-dont-compete",
-                "each beam keeps only its own best next token: rank all beams' extensions "
-                "together (flatten, topk) and keep the best beam_size, whichever beam they "
-                "come from", beams_dont_compete),
+                T("each beam keeps only its own best next token: rank all beams' extensions "
+                  "together (flatten, topk) and keep the best beam_size, whichever beam they "
+                  "come from",
+                  zh="每个 beam 只保留自己最好的下一个 token：要把所有 beam 的扩展放在一起"
+                     "排序（flatten、topk），保留最好的 beam_size 个，不管来自哪个 beam"),
+                beams_dont_compete),
         Mistake("multiplies-probabilities",
-                "multiplies probabilities, which underflow to 0 for unlikely sequences and "
-                "then all tie: add log-probs instead", multiplies_probabilities),
+                T("multiplies probabilities, which underflow to 0 for unlikely sequences and "
+                  "then all tie: add log-probs instead",
+                  zh="把概率连乘，不太可能的序列的概率会下溢成 0，然后全部并列：改为累加 "
+                     "log-prob"), multiplies_probabilities),
         Mistake("sums-in-low-precision",
-                "sums the log-probs in their own dtype: bfloat16 keeps 3 digits, so sums "
-                "round and hypotheses swap places; accumulate in float32 and cast the scores "
-                "back at the end", sums_in_input_dtype),
+                T("sums the log-probs in their own dtype: bfloat16 keeps 3 digits, so sums "
+                  "round and hypotheses swap places; accumulate in float32 and cast the "
+                  "scores back at the end",
+                  zh="在 log-prob 自己的 dtype 下求和：bfloat16 只有 3 位有效数字，和被舍入，"
+                     "候选序列的名次随之颠倒；要在 float32 下累加，最后再把 scores 转回去"),
+                sums_in_input_dtype),
         Mistake("penalty-counts-prompt",
-                "the length penalty counts the prompt's tokens: n is the number of tokens the "
-                "hypothesis generated, its eos included", penalty_counts_prompt),
+                T("the length penalty counts the prompt's tokens: n is the number of tokens "
+                  "the hypothesis generated, its eos included",
+                  zh="长度惩罚把 prompt 的 token 也算进去了：n 是候选序列生成的 token 数，"
+                     "含它的 eos"), penalty_counts_prompt),
     ),
 )

@@ -4,6 +4,7 @@ import math
 
 import torch
 
+from handwrite.grader.i18n import T
 from handwrite.grader.spec import Call, Case, Drill, Mistake
 from handwrite.solutions.transformer_block import DecoderBlock
 
@@ -59,41 +60,46 @@ def _future_changed(call, r, d):
 
 
 CASES = (
-    Case("every dim a distinct size: 3 heads of 4", "shape", dict(B=2, T=5, C=12, H=3, Hd=20),
-         _input(), drive=run_block),
-    Case("batch of 1, 2 heads of 8", "shape", dict(B=1, T=7, C=16, H=2, Hd=24), _input(),
-         drive=run_block),
-    Case("non-contiguous x", "shape", dict(B=3, T=4, C=12, H=2, Hd=20),
+    Case(T("every dim a distinct size: 3 heads of 4",
+           zh="每个维度大小都不同：3 个头，每头 4 维"), "shape",
+         dict(B=2, T=5, C=12, H=3, Hd=20), _input(), drive=run_block),
+    Case(T("batch of 1, 2 heads of 8", zh="批大小为 1，2 个头，每头 8 维"), "shape",
+         dict(B=1, T=7, C=16, H=2, Hd=24), _input(), drive=run_block),
+    Case(T("non-contiguous x", zh="非连续的 x"), "shape", dict(B=3, T=4, C=12, H=2, Hd=20),
          _input(noncontiguous=True), drive=run_block),
-    Case("a single position (T=1)", "shape", dict(B=3, T=1, C=8, H=2, Hd=12), _input(),
-         drive=run_block),
-    Case("random inputs, 4 heads of 4", "numerics", dict(B=2, T=6, C=16, H=4, Hd=24),
-         _input(scale=2.0), grad=True, drive=run_block),
+    Case(T("a single position (T=1)", zh="只有一个位置（T=1）"), "shape",
+         dict(B=3, T=1, C=8, H=2, Hd=12), _input(), drive=run_block),
+    Case(T("random inputs, 4 heads of 4", zh="随机输入，4 个头，每头 4 维"), "numerics",
+         dict(B=2, T=6, C=16, H=4, Hd=24), _input(scale=2.0), grad=True, drive=run_block),
     # Pair 0 of a head turns one radian a step: at T=11 the angles go round more than once,
     # and with hs=8 there are four pairs at four speeds.
-    Case("11 positions, 2 heads of 8: RoPE goes past a full turn", "numerics",
+    Case(T("11 positions, 2 heads of 8: RoPE goes past a full turn",
+           zh="11 个位置，2 个头，每头 8 维：RoPE 转过不止一整圈"), "numerics",
          dict(B=2, T=11, C=16, H=2, Hd=20), _input(), drive=run_block),
-    Case("one head of 10 (H=1)", "numerics", dict(B=2, T=6, C=10, H=1, Hd=14), _input(),
-         grad=True, drive=run_block),
-    Case("float64", "numerics", dict(B=2, T=5, C=12, H=3, Hd=16), _input(scale=2.0),
-         dtype=torch.float64, drive=run_block),
+    Case(T("one head of 10 (H=1)", zh="只有一个头，10 维（H=1）"), "numerics",
+         dict(B=2, T=6, C=10, H=1, Hd=14), _input(), grad=True, drive=run_block),
+    Case(T("float64", zh="float64"), "numerics", dict(B=2, T=5, C=12, H=3, Hd=16),
+         _input(scale=2.0), dtype=torch.float64, drive=run_block),
     # Only the outputs of positions 0 ... UPTO-1 are compared, and the leak run changes every
     # token from UPTO on: no output before UPTO may move.
-    Case(f"causal: positions {UPTO} ... T-1 don't reach the outputs before them", "masking",
+    Case(T(f"causal: positions {UPTO} ... T-1 don't reach the outputs before them",
+           zh=f"因果：位置 {UPTO} ... T-1 影响不到它们之前的输出"), "masking",
          dict(B=2, T=9, C=12, H=3, Hd=20), _input(scale=2.0, upto=UPTO), grad=True,
          leak=_future_changed, drive=run_block),
-    Case("float16", "stability", dict(B=2, T=6, C=16, H=2, Hd=24), _input(scale=2.0),
-         dtype=torch.float16, drive=run_block),
-    Case("bfloat16", "stability", dict(B=3, T=5, C=12, H=3, Hd=16), _input(scale=2.0),
-         dtype=torch.bfloat16, drive=run_block),
+    Case(T("float16", zh="float16"), "stability", dict(B=2, T=6, C=16, H=2, Hd=24),
+         _input(scale=2.0), dtype=torch.float16, drive=run_block),
+    Case(T("bfloat16", zh="bfloat16"), "stability", dict(B=3, T=5, C=12, H=3, Hd=16),
+         _input(scale=2.0), dtype=torch.bfloat16, drive=run_block),
     # Norm weights of 30 make q and k ~17 and the scores ~300, up to ~1e3: exp of them
     # overflows float32 unless the softmax takes each row's max out first.
-    Case("norm weights of 30: attention scores up to ~1e3", "stability",
+    Case(T("norm weights of 30: attention scores up to ~1e3",
+           zh="归一化权重为 30：注意力分数可达 ~1e3"), "stability",
          dict(B=2, T=6, C=16, H=4, Hd=24), _input(gain=30.0), magnitude=3e2, drive=run_block),
     # out - x, the sublayers' update (~3), is compared too: within out itself, of ~340, a lost
     # update would hide under float16's rounding of the stream (steps of 0.25, and a
     # tolerance of 0.5 for two of them).
-    Case("float16 stream of ~340: x ** 2 overflows, the update must survive", "stability",
+    Case(T("float16 stream of ~340: x ** 2 overflows, the update must survive",
+           zh="float16 残差流约为 340：x ** 2 会上溢，子层加上的增量不能丢"), "stability",
          dict(B=2, T=5, C=16, H=4, Hd=24), _loud_stream, dtype=torch.float16, magnitude=32,
          drive=run_block),
 )
@@ -180,7 +186,8 @@ class NormInHalfPrecision(DecoderBlock):
 
 DRILL = Drill(
     id="transformer_block",
-    title="Pre-norm decoder block (RMSNorm, RoPE, SwiGLU)",
+    title=T("Pre-norm decoder block (RMSNorm, RoPE, SwiGLU)",
+            zh="Pre-norm 解码器块（RMSNorm、RoPE、SwiGLU）"),
     difficulty="hard",
     tags=("llm", "attention", "modules"),
     minutes=30,
@@ -190,51 +197,85 @@ DRILL = Drill(
     # Every piece is written by hand: F.scaled_dot_product_attention and its aten kernels,
     # nn.MultiheadAttention (multi_head_attention_forward), and F.rms_norm / nn.RMSNorm.
     forbidden=("scaled_dot_product", "multi_head_attention", "rms_norm"),
-    outputs=("output", "output - x"),  # the float16 stream case compares both
+    # the float16 stream case compares both
+    outputs=(T("output", zh="输出"), T("output - x", zh="输出 - x")),
     aliases=("decoder-block", "llama-block", "transformer-layer", "pre-norm-block"),
     hints=(
-        "Two sublayers, each wrapped the same way: read a normalised copy of the stream, "
-        "compute, add the result back to the stream itself. Attention first, then the MLP.",
-        "h = x + self.attn(self.attn_norm(x)); return h + self.mlp(self.mlp_norm(h)). The norm "
-        "goes on the sublayer's input only, never on the stream (that would be post-norm, or "
-        "a norm on the residual path). Each sublayer has its own norm.",
-        "Attention: q, k, v = q_proj(x), k_proj(x), v_proj(x), each .view(B, T, heads, "
-        "d_head).transpose(1, 2); RoPE on q and k (not v); softmax(q @ k^T / sqrt(d_head)) "
-        "with the future masked; heads back with .transpose(1, 2).reshape(B, T, d_model); "
-        "o_proj.",
-        "RoPE, half-split: inv_freq = 10000 ** (-arange(0, d_head, 2) / d_head); angles = "
-        "outer(arange(T), inv_freq); emb = cat((angles, angles), -1); x * emb.cos() + "
-        "rotate_half(x) * emb.sin(), where rotate_half(x) = cat((-x2, x1), -1) on the two "
-        "halves. Make every new tensor with device=x.device.",
-        "Keep float16 safe: square in RMSNorm, rotate, and softmax in float32 (x ** 2 of a "
-        "stream of 300 overflows float16), then .to(x.dtype). The causal mask: "
-        "torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1) filled with "
-        "float('-inf').",
+        T("Two sublayers, each wrapped the same way: read a normalised copy of the stream, "
+          "compute, add the result back to the stream itself. Attention first, then the MLP.",
+          zh="两个子层，套法一样：读入残差流归一化后的一份副本，计算，再把结果加回残差流"
+             "本身。先注意力，后 MLP。"),
+        T("h = x + self.attn(self.attn_norm(x)); return h + self.mlp(self.mlp_norm(h)). The "
+          "norm goes on the sublayer's input only, never on the stream (that would be "
+          "post-norm, or a norm on the residual path). Each sublayer has its own norm.",
+          zh="h = x + self.attn(self.attn_norm(x)); return h + self.mlp(self.mlp_norm(h))。"
+             "归一化只作用于子层的输入，绝不作用于残差流本身（那就成了 post-norm，或是把"
+             "归一化放到了残差路径上）。每个子层有自己的归一化。"),
+        T("Attention: q, k, v = q_proj(x), k_proj(x), v_proj(x), each .view(B, T, heads, "
+          "d_head).transpose(1, 2); RoPE on q and k (not v); softmax(q @ k^T / sqrt(d_head)) "
+          "with the future masked; heads back with .transpose(1, 2).reshape(B, T, d_model); "
+          "o_proj.",
+          zh="注意力：q, k, v = q_proj(x), k_proj(x), v_proj(x)，各自 .view(B, T, heads, "
+             "d_head).transpose(1, 2)；对 q 和 k 做 RoPE（v 不做）；softmax(q @ k^T / "
+             "sqrt(d_head))，未来的位置要掩掉；用 .transpose(1, 2).reshape(B, T, d_model) "
+             "把各头拼回去；最后过 o_proj。"),
+        T("RoPE, half-split: inv_freq = 10000 ** (-arange(0, d_head, 2) / d_head); angles = "
+          "outer(arange(T), inv_freq); emb = cat((angles, angles), -1); x * emb.cos() + "
+          "rotate_half(x) * emb.sin(), where rotate_half(x) = cat((-x2, x1), -1) on the two "
+          "halves. Make every new tensor with device=x.device.",
+          zh="RoPE，对半切分：inv_freq = 10000 ** (-arange(0, d_head, 2) / d_head)；angles = "
+             "outer(arange(T), inv_freq)；emb = cat((angles, angles), -1)；x * emb.cos() + "
+             "rotate_half(x) * emb.sin()，其中 rotate_half(x) = cat((-x2, x1), -1)，x1、x2 "
+             "是 x 的前后两半。新建的张量都要带 device=x.device。"),
+        T("Keep float16 safe: square in RMSNorm, rotate, and softmax in float32 (x ** 2 of a "
+          "stream of 300 overflows float16), then .to(x.dtype). The causal mask: "
+          "torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1) filled with "
+          "float('-inf').",
+          zh="保证 float16 下不出问题：RMSNorm 里的平方、RoPE 旋转和 softmax 都在 float32 "
+             "下做（残差流为 300 时 x ** 2 会在 float16 里上溢），最后 .to(x.dtype)。因果掩码："
+             "torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1) 为 True 的位置"
+             "填 float('-inf')。"),
     ),
     mistakes=(
         Mistake("post-norm",
-                "norms after each residual add, norm(x + attn(x)): that is post-norm; pre-norm "
-                "normalises only the sublayer's input, h = x + attn(attn_norm(x))", PostNorm),
+                T("norms after each residual add, norm(x + attn(x)): that is post-norm; "
+                  "pre-norm normalises only the sublayer's input, h = x + attn(attn_norm(x))",
+                  zh="每次残差相加之后才归一化，norm(x + attn(x))：这是 post-norm；pre-norm "
+                     "只归一化子层的输入，h = x + attn(attn_norm(x))"), PostNorm),
         Mistake("missing-residual",
-                "the attention's output replaces the stream instead of adding to it: "
-                "h = x + self.attn(self.attn_norm(x))", MissingResidual),
+                T("the attention's output replaces the stream instead of adding to it: "
+                  "h = x + self.attn(self.attn_norm(x))",
+                  zh="注意力的输出取代了残差流，而不是加到残差流上："
+                     "h = x + self.attn(self.attn_norm(x))"), MissingResidual),
         Mistake("norm-on-wrong-branch",
-                "the norm is applied to the stream (x = norm(x); x = x + attn(x)), so the "
-                "residual path carries normalised x: normalise only what the sublayer reads, "
-                "x + attn(attn_norm(x))", NormOnWrongBranch),
+                T("the norm is applied to the stream (x = norm(x); x = x + attn(x)), so the "
+                  "residual path carries normalised x: normalise only what the sublayer "
+                  "reads, x + attn(attn_norm(x))",
+                  zh="归一化作用在了残差流本身（x = norm(x); x = x + attn(x)），残差路径上传的"
+                     "是归一化后的 x：只归一化子层读入的那份，x + attn(attn_norm(x))"),
+                NormOnWrongBranch),
         Mistake("norms-swapped",
-                "attention reads mlp_norm and the MLP reads attn_norm: attn_norm goes before "
-                "self.attn, mlp_norm before self.mlp", NormsSwapped),
+                T("attention reads mlp_norm and the MLP reads attn_norm: attn_norm goes before "
+                  "self.attn, mlp_norm before self.mlp",
+                  zh="注意力用了 mlp_norm，MLP 用了 attn_norm：attn_norm 放在 self.attn 之前，"
+                     "mlp_norm 放在 self.mlp 之前"), NormsSwapped),
         Mistake("no-causal-mask",
-                "no causal mask, so position t reads later tokens: fill the scores above the "
-                "diagonal with float('-inf') before the softmax", NoCausalMask),
+                T("no causal mask, so position t reads later tokens: fill the scores above the "
+                  "diagonal with float('-inf') before the softmax",
+                  zh="没有因果掩码，位置 t 能看到它后面的 token：softmax 之前把对角线以上的"
+                     "分数填成 float('-inf')"), NoCausalMask),
         Mistake("rope-interleaved",
-                "RoPE turns pairs (2i, 2i+1) (GPT-J's layout); the contract pairs feature i "
-                "with i + d_head/2: x * cos + rotate_half(x) * sin with the angles repeated "
-                "as cat((a, a), -1)", RopeInterleaved),
+                T("RoPE turns pairs (2i, 2i+1) (GPT-J's layout); the contract pairs feature i "
+                  "with i + d_head/2: x * cos + rotate_half(x) * sin with the angles repeated "
+                  "as cat((a, a), -1)",
+                  zh="RoPE 旋转的是相邻的 (2i, 2i+1) 对（GPT-J 的排布）；约定是第 i 维与第 "
+                     "i + d_head/2 维配对：x * cos + rotate_half(x) * sin，角度按 "
+                     "cat((a, a), -1) 重复一遍"), RopeInterleaved),
         Mistake("norm-in-half-precision",
-                "RMSNorm squares x in float16, where any |x| > 256 squares to inf and the row "
-                "normalises to zeros: square and average in float32, then .to(x.dtype)",
+                T("RMSNorm squares x in float16, where any |x| > 256 squares to inf and the "
+                  "row normalises to zeros: square and average in float32, then .to(x.dtype)",
+                  zh="RMSNorm 在 float16 下对 x 求平方，|x| > 256 时平方就成了 inf，整行被"
+                     "归一化成 0：平方和求均值要在 float32 下做，再 .to(x.dtype)"),
                 NormInHalfPrecision),
     ),
 )
