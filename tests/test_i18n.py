@@ -52,7 +52,8 @@ def _drill_texts(drill) -> list[tuple[str, str]]:
     texts += [(f"mistake {m.id}", m.explain) for m in drill.mistakes]
     texts += [(f"case {c.name!r}", c.name) for c in drill.cases]
     texts += [(f"property {p.name!r}", p.name) for c in drill.cases for p in c.properties]
-    texts += [(f"output {name!r}", name) for name in drill.outputs if " " in name]  # prose
+    texts += [(f"output {name!r}", name) for name in drill.outputs  # prose, not code
+              if " " in name and "(" not in name]
     return texts
 
 
