@@ -119,6 +119,20 @@ def test_drill_screens_in_chinese(drill_id, zh, write):
     assert not _aligned(screen)
 
 
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+@pytest.mark.parametrize("drill_id", DRILL_IDS)
+def test_drill_screens_in_english_hold_no_chinese(drill_id, write):
+    drill = registry.load(drill_id)
+    card = grade(drill_id, write(mistake_source(drill, drill.mistakes[-1])))
+    screen = _screen(render.task(drill, workspace.task(drill_id), "/tmp/x.py", True),
+                     *[render.hint(drill, i) for i in range(len(drill.hints))],
+                     render.scorecard(card, verbose=True))
+    assert not card.passed and "Likely cause" in screen
+    assert not CJK.findall(screen), [line for line in screen.splitlines() if CJK.search(line)]
+
+
 def test_chinese_mock_panel_and_stats_fit(zh, tmp_path):
     from handwrite.grader.mock import MockInterview
 
