@@ -606,7 +606,8 @@ def judge(drill: Drill, planned: list[Planned], outcome: Outcome, device: Outcom
     for i, p in enumerate(planned):
         checks += judge_.case_check(i, p)
     meta_run = tr("the meta-device run", "meta 设备上的运行")
-    checks.append(judge_.device_check(_fatal(device, meta_run, timeout_s)))
+    if drill.on_device:
+        checks.append(judge_.device_check(_fatal(device, meta_run, timeout_s)))
     checks += judge_.rules_checks(frames["loaded"][2], reads)
     return card(checks, fatal or _run_error(errors, results))
 

@@ -158,6 +158,7 @@ class Drill:
     aliases: tuple[str, ...] = ()  # other names the CLI accepts, e.g. "mha" (a literal tuple)
     outputs: tuple[str, ...] = ()  # names of the outputs when the entry (or drive) returns a tuple
     differentiable: bool = True  # False: no gradient to check (a constant table, token ids)
+    on_device: bool = True  # False: no tensors to place (pure Python, e.g. BPE): no device check
 
     def __post_init__(self) -> None:
         assert self.difficulty in DIFFICULTIES, self.difficulty
