@@ -22,7 +22,8 @@ def test_reference_passes_every_check(drill_id, write):
     card = grade(drill_id, write(reference_source(registry.load(drill_id))))
     failed = [f"{c.category}/{c.name}: {c.message}" for c in card.checks if not c.passed]
     assert card.passed, (card.error, failed)
-    wanted = {"load", "shape", "numerics", "rules"} | ({"device"} if on_device(drill_id) else set())
+    wanted = {"load", "shape", "numerics", "rules"} | (
+        {"device"} if on_device(drill_id) else set())
     assert wanted <= {c.category for c in card.checks}
 
 
