@@ -324,22 +324,26 @@ def _load_weights(module, state: dict) -> None:
     if theirs != ours:
         extra, lacking = sorted(theirs - ours), sorted(ours - theirs)
         raise WeightsMismatch(
-            "the module's parameters don't match the contract's: "
-            + (f"it lacks {', '.join(lacking)}" if lacking else "")
+            i18n.tr("the module's parameters don't match the contract's: ", "模块的参数与约定不符：")
+            + (i18n.tr("it lacks {names}", "缺少 {names}", names=", ".join(lacking))
+               if lacking else "")
             + ("; " if lacking and extra else "")
-            + (f"it has extra {', '.join(extra)}" if extra else ""))
+            + (i18n.tr("it has extra {names}", "多出 {names}", names=", ".join(extra))
+               if extra else ""))
     module.load_state_dict(state, strict=True)  # shapes: torch's message names the parameter
 
 
 def _gradients(out, run: dict, inputs: dict, module) -> dict:
     outs = tuple(out) if isinstance(out, (tuple, list)) else (out,)
     if not all(isinstance(o, torch.Tensor) for o in outs) or len(outs) != len(run["upstream"]):
-        raise TypeError("the output is not what the contract says: no gradients")
+        raise TypeError(i18n.tr("the output is not what the contract says: no gradients",
+                                "输出不符合约定：无法求梯度"))
     pairs = [(o, u.to(device=o.device, dtype=o.dtype))
              for o, u in zip(outs, run["upstream"]) if u is not None]
     for o, u in pairs:
         if o.shape != u.shape:
-            raise ValueError(f"the output's shape {tuple(o.shape)} is wrong: no gradients")
+            raise ValueError(i18n.tr("the output's shape {shape} is wrong: no gradients",
+                                     "输出的形状 {shape} 不对：无法求梯度", shape=tuple(o.shape)))
     backward(tuple(o for o, _ in pairs), tuple(u for _, u in pairs))
     grads = {"grads": {k: _grad(v) for k, v in inputs.items() if v.is_floating_point()}}
     if module is not None:
