@@ -7,6 +7,7 @@ Colour follows rich: off when piped or when NO_COLOR is set.
 from __future__ import annotations
 
 import os
+import re
 import time
 
 from rich import box
@@ -16,6 +17,7 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.cells import cell_len
+from rich.measure import Measurement
 from rich.text import Text
 
 from .advice import RULE, Advice, ago, clock_time
@@ -98,7 +100,7 @@ def scorecard(card: Scorecard, verbose: bool = False) -> Group:
         parts.append(Padding(Group(
             Text.assemble(("✗ ", "red"), (category_name(check.category), "bold"),
                           f" · {check.name}"),
-            Padding(body, (0, 0, 0, 2))), (1, 0, 0, 0)))
+            Padding(Paragraph(body), (0, 0, 0, 2))), (1, 0, 0, 0)))
     if len(failures) > len(shown):
         parts.append(Padding(Text(tr("… {n} more failing checks: --verbose shows them all",
                                      "… 还有 {n} 项未通过的检查：加 --verbose 全部显示",
@@ -108,7 +110,7 @@ def scorecard(card: Scorecard, verbose: bool = False) -> Group:
         causes.add_column(width=1)
         causes.add_column(ratio=1, overflow="fold")  # fold: see the note on DETAILED_FAILURES
         for m in card.mistakes:
-            causes.add_row("•", Text.assemble((m.id, "yellow"), f" — {m.explain}"))
+            causes.add_row("•", Paragraph(Text.assemble((m.id, "yellow"), f" — {m.explain}")))
         parts.append(Padding(Group(Text(tr("Likely cause", "可能的原因"), "bold yellow"), causes),
                              (1, 0, 0, 0)))
     if card.output.strip():
@@ -117,6 +119,52 @@ def scorecard(card: Scorecard, verbose: bool = False) -> Group:
                                    Text(printed, "dim")),
                              (1, 0, 0, 2)))
     return Group(*parts)
+
+
+_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+_NO_LINE_START = set("，。：；、！？）》」』】,.:;!?)")  # punctuation that never opens a line
+
+
+class Paragraph:
+    """Text that may also break between Chinese characters. rich breaks lines only at spaces,
+    so a long Chinese run with no space in it would jump whole to the next line and leave the
+    line before it short. English text wraps as rich wraps it."""
+
+    def __init__(self, text: Text | str, style: str = ""):
+        self.text = text if isinstance(text, Text) else Text(text, style)
+
+    def __rich_console__(self, console, options):
+        if not _WIDE.search(self.text.plain):
+            yield self.text
+            return
+        for line in self.text.split("\n"):
+            yield from _break(line, max(1, options.max_width))
+
+    def __rich_measure__(self, console, options):
+        return Measurement.get(console, options, self.text)
+
+
+def _break(line: Text, width: int) -> list[Text]:
+    """``line`` cut into pieces of at most ``width`` cells, at a space or between two
+    characters either of which is Chinese (never before closing punctuation)."""
+    pieces, start, used, last_break = [], 0, 0, None
+    plain = line.plain
+    for i, ch in enumerate(plain):
+        if i > start and (ch == " " or (ch not in _NO_LINE_START and (
+                _WIDE.match(ch) or _WIDE.match(plain[i - 1])))):
+            last_break = i
+        used += cell_len(ch)
+        if used > width and i > start:
+            cut = last_break if last_break and last_break > start else i
+            pieces.append(line[start:cut])
+            start = cut
+            while start < len(plain) and plain[start] == " ":
+                start += 1
+            used, last_break = cell_len(plain[start:i + 1]), None
+    pieces.append(line[start:])
+    for piece in pieces:
+        piece.rstrip()
+    return pieces
 
 
 def _most_telling(failures: list) -> list:
@@ -353,7 +401,7 @@ def task(drill: Drill, statement: str, path: str, created: bool) -> Group:
                  where)
 
 
-def hint(drill: Drill, index: int) -> Text:
+def hint(drill: Drill, index: int) -> Paragraph:
     total = len(drill.hints)
     text = Text.assemble((tr("Hint {i}/{n}", "提示 {i}/{n}", i=index + 1, n=total),
                           "bold yellow"), f" · {drill.id}\n", say(drill.hints[index]))
@@ -361,7 +409,7 @@ def hint(drill: Drill, index: int) -> Text:
         text.append("\n" + tr("(that was the last hint: `handwrite solution {id}` shows the "
                               "reference)", "（这是最后一条提示：`handwrite solution {id}` "
                               "可查看参考答案）", id=drill.id), "dim")
-    return text
+    return Paragraph(text)
 
 
 def show_code(source: str, con: Console) -> None:
@@ -429,7 +477,7 @@ def mock_panel(mock, selected: int, hint_text: str = "", confirming: bool = Fals
                                      folder=short_path(str(mock.folder))), "dim")),
                    Text(""), table]
     if hint_text:
-        parts += [Text(""), Text(hint_text, "yellow")]
+        parts += [Text(""), Paragraph(hint_text, "yellow")]
     parts.append(Text(""))
     if confirming:
         parts.append(Text(tr("finish now? [y/N]", "现在结束？[y/N]"), "bold yellow"))
