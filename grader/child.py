@@ -169,9 +169,22 @@ def _audit_solutions(event: str, args: tuple) -> None:
     if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
         path = os.path.abspath(os.fsdecode(args[0]))
         own = _audit_solutions.allowed
-        if path.startswith(SOLUTIONS_DIR) and not (path == own[0] or path.startswith(own[1])):
+        if _is_hidden(path) and not (path == own[0] or path.startswith(own[1])):
             _audit_solutions.reads.append(path)
             raise PermissionError(f"{path}: the hidden solutions can't be read while grading")
+
+
+def _is_hidden(path: str) -> bool:
+    """Under the installed solutions/, or under any handwrite checkout's (a clone next to an
+    installed copy holds the same references: ``solutions/`` beside ``grader/child.py``)."""
+    if path.startswith(SOLUTIONS_DIR):
+        return True
+    folder = os.path.dirname(path)
+    while os.path.basename(folder) not in ("solutions", ""):  # solutions/__pycache__/... too
+        if folder == os.path.dirname(folder):
+            return False
+        folder = os.path.dirname(folder)
+    return os.path.exists(os.path.join(os.path.dirname(folder), "grader", "child.py"))
 
 
 _audit_solutions.reads = []

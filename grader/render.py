@@ -209,9 +209,9 @@ def _categories(card: Scorecard) -> Table:
         checks = [c for c in card.checks if c.category == category]
         if not checks:
             continue
-        failing = [c.name for c in checks if not c.passed]
-        table.add_row(_mark(not failing), category_name(category),
-                      f"{len(checks) - len(failing)}/{len(checks)}",
+        failing = list(dict.fromkeys(c.name for c in checks if not c.passed))  # once each
+        passed = sum(c.passed for c in checks)
+        table.add_row(_mark(not failing), category_name(category), f"{passed}/{len(checks)}",
                       Text(tr(", ", "；").join(failing), "red"))
     return table
 

@@ -1,0 +1,18 @@
+# expect: rules, numerics
+import torch.nn.functional as F
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
+    N, C, H, W = x.shape
+    O, _, kH, kW = weight.shape
+    s = (stride, stride) if isinstance(stride, int) else stride
+    p = (padding, padding) if isinstance(padding, int) else padding
+    d = (dilation, dilation) if isinstance(dilation, int) else dilation
+    Ho = (H + 2 * p[0] - d[0] * (kH - 1) - 1) // s[0] + 1
+    Wo = (W + 2 * p[1] - d[1] * (kW - 1) - 1) // s[1] + 1
+    cols = F.unfold(x.float(), (kH, kW), dilation=d, padding=p, stride=s)
+    out = (weight.float().reshape(O, -1) @ cols).reshape(N, O, Ho, Wo)
+    if bias is not None:
+        bias.unsqueeze_(-1).unsqueeze_(-1)  # reshapes the caller's bias to (O, 1, 1)
+        out = out + bias.float()
+    return out.to(x.dtype)
