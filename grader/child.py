@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import faulthandler
+import functools
 import importlib.util
 import inspect
 import io
@@ -75,17 +76,58 @@ class OpLog(TorchDispatchMode):
 class Logged:
     """Both logs at once, for the span of a call into the attempt."""
 
+    active: set[str] | None = None  # where tripwires (below) write, while a call is logged
+
     def __init__(self, names: set[str]):
+        self.names = names
         self.ops = OpLog(names)
         self.modes = (CallLog(names), self.ops)
 
     def __enter__(self):
+        Logged.active = self.names
         for mode in self.modes:
             mode.__enter__()
 
     def __exit__(self, *exc):
         for mode in reversed(self.modes):
             mode.__exit__(*exc)
+        Logged.active = None
+
+
+# torch's pure-Python helpers never reach the logs above as themselves: on the CPU an
+# AdamW step or clip_grad_norm_ runs as plain mul_/addcdiv_. Where a drill forbids a name,
+# its Python functions and classes in these modules get a tripwire that logs the call and
+# refuses it: some of them take seconds to start (AdamW imports torch._dynamo), and a timeout
+# would hide the verdict that matters. (torch.nn.functional needs none: CallLog sees it.)
+TRIPWIRED = ("torch.optim", "torch.nn.utils", "torchvision")
+
+
+def _tripwire(fn, name: str):
+    @functools.wraps(fn)
+    def refused(*args, **kwargs):
+        if Logged.active is None:  # not the attempt's call
+            return fn(*args, **kwargs)
+        Logged.active.add(name)
+        raise PermissionError(i18n.tr("{name} is off limits in this drill: write it yourself",
+                                      "这道题不能用 {name}：要自己写出来", name=name))
+    return refused
+
+
+def set_tripwires(forbidden: tuple[str, ...]) -> None:
+    """Before the attempt loads, so that `from torch.optim.adamw import adamw` gets one too."""
+    hit = lambda name: any(f in name.lower() for f in forbidden)  # noqa: E731
+    modules = [m for n, m in list(sys.modules.items())
+               if m is not None and n.split(".")[0] in ("torch", "torchvision")
+               and n.startswith(TRIPWIRED)]
+    for module in modules:
+        for attr, value in list(vars(module).items()):
+            if not hit(attr) or not getattr(value, "__module__", "").startswith(TRIPWIRED):
+                continue
+            if isinstance(value, type):  # a class (torch.optim.AdamW): its constructor
+                if "__init__" in vars(value) and not hasattr(value.__init__, "__wrapped__"):
+                    value.__init__ = _tripwire(value.__init__, value.__name__)
+            elif inspect.isfunction(value):
+                setattr(module, attr, _tripwire(value, attr))
 
 
 class _CappedOutput(io.TextIOBase):
@@ -235,7 +277,8 @@ def _error(exc: BaseException, attempt_path: str, stage: str) -> dict:
 def _plain(value: object) -> dict:
     """The attempt's return value as a plain tensor (or a description of what it was instead).
     A tuple or list comes back item by item."""
-    kind = f"{type(value).__module__}.{type(value).__qualname__}"
+    module = type(value).__module__
+    kind = type(value).__qualname__ if module == "builtins" else f"{module}.{type(value).__qualname__}"
     if isinstance(value, (tuple, list)) and len(value) <= 16:
         return {"type": kind, "items": [_plain(v) for v in value]}
     if not isinstance(value, torch.Tensor):
@@ -381,6 +424,7 @@ def main(job_fd: int, result_fd: int, capture_fd: int, limits: dict, warm_meta: 
     job = _recv(job_fd)
     i18n.set_language(job["lang"])  # the parent's, whenever this child was forked
     _forget_solutions()
+    set_tripwires(job.get("forbidden", ()))
     sys.dont_write_bytecode = True  # leave no __pycache__ in the user's workspace
     attempt_path = job["path"]
     stem = os.path.splitext(os.path.basename(attempt_path))[0]

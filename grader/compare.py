@@ -43,8 +43,18 @@ def tolerance(dtype: torch.dtype, magnitude: float = 1.0) -> Tolerance:
     return Tolerance(max(base.rtol, grown), max(base.atol, grown))
 
 
+EXACT = Tolerance(0.0, 0.0)
+
+
+def _for(want: torch.Tensor, tol: Tolerance) -> Tolerance:
+    """Integers and booleans (token ids, kept indices, masks) are right or wrong: no tolerance,
+    whatever the case's magnitude."""
+    return tol if want.is_floating_point() or want.is_complex() else EXACT
+
+
 def is_close(got: torch.Tensor, want: torch.Tensor, tol: Tolerance,
              equal_nan: bool = False) -> bool:
+    tol = _for(want, tol)
     return got.shape == want.shape and bool(
         torch.isclose(got.double(), want.double(), tol.rtol, tol.atol, equal_nan).all()
     )
@@ -68,6 +78,7 @@ def mismatch(got: torch.Tensor, want: torch.Tensor, tol: Tolerance, worst: int =
     if got.shape != want.shape:
         return tr("expected shape {want}, got {got}", "形状应为 {want}，实际为 {got}",
                   want=tuple(want.shape), got=tuple(got.shape))
+    tol = _for(want, tol)
     g, w = got.double().reshape(-1), want.double().reshape(-1)
     bad = ~torch.isclose(g, w, tol.rtol, tol.atol)
     n_bad = int(bad.sum())
@@ -82,14 +93,20 @@ def mismatch(got: torch.Tensor, want: torch.Tensor, tol: Tolerance, worst: int =
         rel = torch.where(finite & (w != 0), diff / w.abs(), 0.0)
         rel = torch.where(finite & (w == 0) & (diff > 0), float("inf"), rel)
         i_abs, i_rel = int(diff.argmax()), int(rel.argmax())
-        lines += [
-            tr("Greatest absolute difference: {d:.4g} at index {i} (up to {tol:.2g} allowed)",
-               "最大绝对误差：{d:.4g}，位于下标 {i}（允许 {tol:.2g}）",
-               d=diff[i_abs].item(), i=_fmt(_index(i_abs, shape)), tol=tol.atol),
-            tr("Greatest relative difference: {d:.4g} at index {i} (up to {tol:.2g} allowed)",
-               "最大相对误差：{d:.4g}，位于下标 {i}（允许 {tol:.2g}）",
-               d=rel[i_rel].item(), i=_fmt(_index(i_rel, shape)), tol=tol.rtol),
-        ]
+        at_abs, at_rel = _fmt(_index(i_abs, shape)), _fmt(_index(i_rel, shape))
+        if tol == EXACT:  # indices or counts: a relative difference would mean nothing
+            lines.append(tr("Greatest difference: {d:.4g} at index {i} (must be equal)",
+                            "最大差值：{d:.4g}，位于下标 {i}（必须完全相等）",
+                            d=diff[i_abs].item(), i=at_abs))
+        else:
+            lines += [
+                tr("Greatest absolute difference: {d:.4g} at index {i} (up to {tol:.2g} allowed)",
+                   "最大绝对误差：{d:.4g}，位于下标 {i}（允许 {tol:.2g}）",
+                   d=diff[i_abs].item(), i=at_abs, tol=tol.atol),
+                tr("Greatest relative difference: {d:.4g} at index {i} (up to {tol:.2g} allowed)",
+                   "最大相对误差：{d:.4g}，位于下标 {i}（允许 {tol:.2g}）",
+                   d=rel[i_rel].item(), i=at_rel, tol=tol.rtol),
+            ]
     nonfinite = (~g.isfinite() & w.isfinite()).nonzero()
     if len(nonfinite):
         first = _fmt(_index(int(nonfinite[0]), shape))
@@ -109,7 +126,9 @@ def named_shape(shape: tuple[int, ...], dims: dict[str, int]) -> str:
     """``(B, H, Tq, dv) = (2, 3, 5, 6)``: names dims back when the case's sizes are distinct."""
     names = {}
     for name, size in dims.items():
-        names[size] = None if size in names else name
+        # A size held by two dims, or 1 (a kept or broadcast dim as often as a batch of one),
+        # names nothing.
+        names[size] = None if size in names or size == 1 else name
     if not shape:
         return "() (a scalar)"
     named = [names.get(s) or str(s) for s in shape]

@@ -175,7 +175,8 @@ def _job(drill: Drill, planned: list[Planned]) -> dict:
         runs.append((f"case:{i}", _run_spec(p, p.call, grad=p.case.grad)))
         if p.leak is not None:
             runs.append((f"leak:{i}", _run_spec(p, p.leak)))
-    return {"entry": drill.entry, "is_module": drill.is_module, "runs": runs, "lang": language()}
+    return {"entry": drill.entry, "is_module": drill.is_module, "runs": runs, "lang": language(),
+            "forbidden": drill.forbidden}
 
 
 def _device_job(drill: Drill, planned: list[Planned]) -> dict:
@@ -183,7 +184,7 @@ def _device_job(drill: Drill, planned: list[Planned]) -> dict:
     # as it would with inputs on a GPU.
     run = _run_spec(planned[0], planned[0].call, device="meta")
     return {"entry": drill.entry, "is_module": drill.is_module, "runs": [("meta", run)],
-            "lang": language()}
+            "lang": language(), "forbidden": drill.forbidden}
 
 
 # --- judging ---------------------------------------------------------------------------------
@@ -363,7 +364,7 @@ class _Judge:
             except Exception as exc:  # noqa: BLE001 - an odd output must not crash the grader
                 why = tr("could not be checked on this output ({error})",
                          "无法在这个输出上检查（{error}）", error=f"{type(exc).__name__}: {exc}")
-            why = None if why is None else say(why)
+            why = None if why is None else _context(p) + say(why)  # one property, many cases
             checks.append(CheckResult(prop.category, say(prop.name), why is None, why or "",
                                       self.diagnose(p, r) if why else ()))
         return checks
@@ -382,9 +383,9 @@ class _Judge:
         return CheckResult("masking", name, False,
                            tr("changing only inputs that must not count (masked, outside the "
                               "window, in the future) moved the output, so they still get weight: "
-                              "in attention, fill their scores with -inf before the softmax",
-                              "只改动不该起作用的输入（被掩码的、窗口外的、未来的），输出却变了，"
-                              "说明它们仍有权重：注意力里要在 softmax 之前把这些分数填成 -inf")
+                              "{advice}", "只改动不该起作用的输入（被掩码的、窗口外的、未来的），"
+                              "输出却变了，说明它们仍有权重：{advice}",
+                              advice=say(self.drill.leak_advice))
                            + "\n" + (self.compare(p, moved, got, tol, header=tr(
                                "index · inputs changed · as given", "下标 · 改动输入后 · 原输入"))
                                       or ""))
@@ -515,10 +516,10 @@ def _needs_data(err: dict) -> bool:
 
 
 def _context(p: Planned) -> str:
-    dims = " ".join(f"{k}={v}" for k, v in p.case.dims.items())
-    dtype = str(p.case.dtype).removeprefix("torch.")
-    return tr("case: {case} · {dims} · {dtype}", "用例：{case} · {dims} · {dtype}",
-              case=say(p.case.name), dims=dims, dtype=dtype) + "\n"
+    parts = [" ".join(f"{k}={v}" for k, v in p.case.dims.items()),
+             str(p.case.dtype).removeprefix("torch.")]
+    return tr("case: {case} · {rest}", "用例：{case} · {rest}", case=say(p.case.name),
+              rest=" · ".join(part for part in parts if part)) + "\n"
 
 
 def _mistake_outcome(drill: Drill, impl, p: Planned):

@@ -159,6 +159,9 @@ class Drill:
     outputs: tuple[str, ...] = ()  # names of the outputs when the entry (or drive) returns a tuple
     differentiable: bool = True  # False: no gradient to check (a constant table, token ids)
     on_device: bool = True  # False: no tensors to place (pure Python, e.g. BPE): no device check
+    # What to do when masked-out inputs still move the output (the leak test's advice).
+    leak_advice: str = T("in attention, fill their scores with -inf before the softmax",
+                         zh="注意力里要在 softmax 之前把这些分数填成 -inf")
 
     def __post_init__(self) -> None:
         assert self.difficulty in DIFFICULTIES, self.difficulty

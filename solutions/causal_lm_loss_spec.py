@@ -104,6 +104,8 @@ DRILL = Drill(
     reference=causal_lm_loss,
     cases=CASES,
     forbidden=("cross_entropy", "nll_loss", "log_softmax", "softmax"),
+    leak_advice=T("positions labelled -100 must add nothing to the sum nor to the count",
+                  zh="标签为 -100 的位置既不计入求和，也不计入个数"),
     hints=(
         T("Which token does the model at position t try to predict? It has already seen token t. "
           "Line the logits up with their targets before computing any loss.",

