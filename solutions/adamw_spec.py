@@ -3,6 +3,7 @@
 import math
 
 import torch
+from torch.optim.adamw import adamw
 
 from handwrite.grader.i18n import T, both, tr
 from handwrite.grader.spec import Call, Case, Drill, Mistake, Property
@@ -48,23 +49,26 @@ def hundred_steps(adamw_step, param, target, curvature, lr=1e-3, betas=(0.9, 0.9
 # --- property: the same 100 steps, by torch.optim.AdamW itself --------------------------------
 
 class _TorchAdamW:
-    """adamw_step's signature, backed by ONE torch.optim.AdamW that keeps its own state: the
-    param, exp_avg and exp_avg_sq passed in after the first step are ignored, and what torch
-    holds is returned. The attempt may not call torch.optim; the grader may."""
+    """adamw_step's signature, backed by torch.optim's own AdamW step (its functional form,
+    torch.optim.adamw.adamw, which keeps clear of torch._dynamo: the Optimizer class imports
+    it, a second's wait) on state held here: the param, exp_avg and exp_avg_sq passed in after
+    the first step are ignored, and what torch holds is returned. The attempt may not call
+    torch.optim; the grader may."""
 
     def __init__(self):
-        self.opt = None
+        self.state = None
 
     def __call__(self, param, grad, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay):
-        if self.opt is None:
-            self.p = torch.nn.Parameter(param.detach().clone())
-            self.opt = torch.optim.AdamW([self.p], lr=lr, betas=betas, eps=eps,
-                                         weight_decay=weight_decay, foreach=False)
-        self.p.grad = grad.detach().clone()
-        self.opt.step()
-        state = self.opt.state[self.p]
-        assert int(state["step"]) == step, (int(state["step"]), step)
-        return self.p.detach().clone(), state["exp_avg"].clone(), state["exp_avg_sq"].clone()
+        if self.state is None:
+            self.state = [t.detach().clone() for t in (param, exp_avg, exp_avg_sq)]
+            self.step = torch.tensor(float(step - 1))  # torch counts it up before using it
+        p, m, v = self.state
+        adamw([p], [grad.detach().clone()], [m], [v], [], [self.step], foreach=False,
+              capturable=False, differentiable=False, fused=None, grad_scale=None,
+              found_inf=None, has_complex=False, amsgrad=False, beta1=betas[0],
+              beta2=betas[1], lr=lr, weight_decay=weight_decay, eps=eps, maximize=False)
+        assert int(self.step) == step, (int(self.step), step)
+        return p.clone(), m.clone(), v.clone()
 
 
 def _tracks_torch_adamw(call, out, seen):

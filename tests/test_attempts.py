@@ -5,25 +5,14 @@ attempts/wrong/<drill>__<bug>.py: first line ``# expect: <category>, ...``; it m
 exactly those categories (proof that each check can fail on a real wrong attempt).
 """
 
-from pathlib import Path
-
 import pytest
 
-from handwrite.grader import grade
-
-from conftest import ATTEMPTS
-
-CORRECT = sorted((ATTEMPTS / "correct").glob("*.py"))
-WRONG = sorted((ATTEMPTS / "wrong").glob("*.py"))
-
-
-def _drill(path: Path) -> str:
-    return path.name.split("__")[0]
+from conftest import CORRECT, WRONG, attempt_card
 
 
 @pytest.mark.parametrize("path", CORRECT, ids=lambda p: p.stem)
 def test_correct_style_passes(path):
-    card = grade(_drill(path), path)
+    card = attempt_card(path)
     assert card.passed, (card.error, [(c.name, c.message) for c in card.checks if not c.passed])
 
 
@@ -32,7 +21,7 @@ def test_wrong_attempt_fails_where_expected(path):
     header = path.read_text().splitlines()[0]
     assert header.startswith("# expect:"), f"{path.name}: first line must be '# expect: ...'"
     expected = {c.strip() for c in header.removeprefix("# expect:").split(",")}
-    card = grade(_drill(path), path)
+    card = attempt_card(path)
     assert not card.passed
     assert set(card.failing_categories) == expected, [
         (c.category, c.name, c.message[:300]) for c in card.checks if not c.passed]

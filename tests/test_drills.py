@@ -4,10 +4,9 @@ each known mistake fails and is named as itself."""
 import pytest
 
 from handwrite.grader import Verdict, grade, registry, workspace
-from handwrite.grader.selftest import mistake_source, reference_source
 from handwrite.grader.spec import CATEGORIES
 
-from conftest import DRILL_IDS
+from conftest import DRILL_IDS, mistake_card, reference_card
 
 MISTAKES = [(d, m.id) for d in DRILL_IDS for m in registry.load(d).mistakes]
 
@@ -18,8 +17,8 @@ def on_device(drill_id: str) -> bool:
 
 
 @pytest.mark.parametrize("drill_id", DRILL_IDS)
-def test_reference_passes_every_check(drill_id, write):
-    card = grade(drill_id, write(reference_source(registry.load(drill_id))))
+def test_reference_passes_every_check(drill_id):
+    card = reference_card(drill_id)
     failed = [f"{c.category}/{c.name}: {c.message}" for c in card.checks if not c.passed]
     assert card.passed, (card.error, failed)
     wanted = {"load", "shape", "numerics", "rules"} | (
@@ -36,9 +35,8 @@ def test_stub_is_not_implemented(drill_id):
 
 
 @pytest.mark.parametrize("drill_id,mistake_id", MISTAKES)
-def test_known_mistake_fails_and_is_named(drill_id, mistake_id, write):
-    drill = registry.load(drill_id)
-    card = grade(drill_id, write(mistake_source(drill, drill.mistake(mistake_id))))
+def test_known_mistake_fails_and_is_named(drill_id, mistake_id):
+    card = mistake_card(drill_id, mistake_id)
     assert not card.passed
     assert mistake_id in [m.id for m in card.mistakes], [
         (c.name, c.message[:200]) for c in card.checks if not c.passed]

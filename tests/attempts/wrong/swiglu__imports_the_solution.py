@@ -1,0 +1,2 @@
+# expect: rules, load
+from handwrite.solutions.swiglu import SwiGLU  # noqa: F401
