@@ -115,7 +115,10 @@ def _reference_state(drill: Drill, call: Call, case: Case) -> dict | None:
     if not drill.is_module:
         return None
     with torch.random.fork_rng(devices=[]):  # leave the caller's (a notebook's) RNG alone
-        torch.manual_seed(zlib.crc32(f"{drill.id}/{case.name}/weights".encode()))
+        # The CPU generator alone (modules initialise on the CPU): torch.manual_seed also
+        # queues a seed for every accelerator, with a stack trace each, 5 ms a call.
+        seed = zlib.crc32(f"{drill.id}/{case.name}/weights".encode())
+        torch.default_generator.manual_seed(seed)
         module = drill.reference(*call.init_args, **call.init_kwargs)
     return {k: v.detach().to(case.dtype) for k, v in module.state_dict().items()}
 
