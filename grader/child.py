@@ -116,12 +116,13 @@ def _tripwire(fn, name: str):
 def set_tripwires(forbidden: tuple[str, ...]) -> None:
     """Before the attempt loads, so that `from torch.optim.adamw import adamw` gets one too."""
     hit = lambda name: any(f in name.lower() for f in forbidden)  # noqa: E731
-    modules = [m for n, m in list(sys.modules.items())
-               if m is not None and n.split(".")[0] in ("torch", "torchvision")
-               and n.startswith(TRIPWIRED)]
+    modules = [m for n, m in list(sys.modules.items()) if m is not None and n.startswith(TRIPWIRED)]
     for module in modules:
         for attr, value in list(vars(module).items()):
-            if not hit(attr) or not getattr(value, "__module__", "").startswith(TRIPWIRED):
+            # Public names only: torch's private helpers (decorators among them) are torch's
+            # own business, and an attempt has no reason to reach for them.
+            if (attr.startswith("_") or not hit(attr)
+                    or not str(getattr(value, "__module__", "")).startswith(TRIPWIRED)):
                 continue
             if isinstance(value, type):  # a class (torch.optim.AdamW): its constructor
                 if "__init__" in vars(value) and not hasattr(value.__init__, "__wrapped__"):
