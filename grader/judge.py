@@ -8,7 +8,7 @@ import textwrap
 import time
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -265,6 +265,7 @@ class _Judge:
     def __init__(self, drill: Drill, planned: list[Planned], results: dict):
         self.drill, self.planned, self.results = drill, planned, results
         self.mistakes_seen: dict[str, None] = {}
+        self.ruled_out: set[str] = set()  # mistakes some failing case shows it is not
 
     def output_names(self, p: Planned) -> list[str]:
         names = [say(n) for n in self.drill.outputs] + [tr("output {i}", "输出 {i}", i=i)
@@ -369,7 +370,7 @@ class _Judge:
                          "无法在这个输出上检查（{error}）", error=f"{type(exc).__name__}: {exc}")
             why = None if why is None else _context(p) + say(why)  # one property, many cases
             checks.append(CheckResult(prop.category, say(prop.name), why is None, why or "",
-                                      self.diagnose(p, r) if why else ()))
+                                      self.diagnose(p, r) if why else (), explains=bool(why)))
         return checks
 
     def leak_check(self, i: int, p: Planned, got: torch.Tensor, tol) -> CheckResult:
@@ -495,13 +496,39 @@ class _Judge:
 
     def diagnose(self, p: Planned, r: dict) -> tuple[str, ...]:
         """Known mistakes whose output on this case matches the attempt's."""
-        found = [m.id for m in self.drill.mistakes
-                 if _matches(r, _mistake_outcome(self.drill, m.impl, p), p)]
+        outcomes = {m.id: _mistake_outcome(self.drill, m.impl, p) for m in self.drill.mistakes}
+        found = [m for m, outcome in outcomes.items() if _matches(r, outcome, p)]
         if len(found) > 1 and "out" in r and not any(
                 t.isfinite().any() for t in _got(r["out"])):
             found = []  # nothing but nan/inf, shared by several broken formulas: names nothing
+        self.ruled_out.update(m for m, outcome in outcomes.items() if _rules_out(r, outcome, p))
         self.mistakes_seen.update(dict.fromkeys(found))
         return tuple(found)
+
+    def named(self, checks: list[CheckResult]) -> tuple[list[CheckResult], list[str]]:
+        """A mistake that matched on one case (float16's tolerance is wide) but that another
+        failing case rules out is not the likely cause: drop it everywhere."""
+        keep = [m for m in self.mistakes_seen if m not in self.ruled_out]
+        checks = [c if set(c.mistakes) <= set(keep) else
+                  replace(c, mistakes=tuple(m for m in c.mistakes if m in keep)) for c in checks]
+        return checks, keep
+
+
+def _rules_out(r: dict, outcome, p: Planned) -> bool:
+    """The mistake shows on this case (its output is not the reference's), and the attempt's
+    output is comparable but not the mistake's: whatever went wrong, it is not this mistake."""
+    if "error" in r or isinstance(outcome, Exception):
+        return False
+    items = r["out"].get("items", [r["out"]])
+    if len(items) != len(outcome) or not all("tensor" in i for i in items):
+        return False
+    tol = tolerance(p.case.dtype, p.case.magnitude)
+
+    def same(a, b) -> bool:
+        return all(isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor)
+                   and x.shape == y.shape and is_close(x, y, tol, equal_nan=True)
+                   for x, y in zip(a, b))
+    return not same(outcome, p.expected) and not same([i["tensor"] for i in items], outcome)
 
 
 def _got(out: dict) -> tuple[torch.Tensor, ...]:
@@ -564,8 +591,8 @@ def judge(drill: Drill, planned: list[Planned], outcome: Outcome, device: Outcom
     judge_ = _Judge(drill, planned, results)
 
     def card(checks: list[CheckResult], error: AttemptError | None = None) -> Scorecard:
-        named = tuple(NamedMistake(m, say(drill.mistake(m).explain))
-                      for m in judge_.mistakes_seen)
+        checks, likely = judge_.named(checks)
+        named = tuple(NamedMistake(m, say(drill.mistake(m).explain)) for m in likely)
         return Scorecard(drill.id, path, tuple(checks), named, error, elapsed, outcome.output,
                          say(drill.title))
 

@@ -168,18 +168,23 @@ def _break(line: Text, width: int) -> list[Text]:
 
 
 def _most_telling(failures: list) -> list:
-    """Failures that name a new mistake first, then one of each new category, then the rest."""
-    mistakes, categories, first, second, rest = set(), set(), [], [], []
+    """Failures that name a new mistake first, then properties that say why in words (one of
+    each), then one of each new category, then the rest."""
+    mistakes, names, categories = set(), set(), set()
+    first, why, second, rest = [], [], [], []
     for check in failures:
         if set(check.mistakes) - mistakes:
             first.append(check)
+        elif check.explains and check.name not in names:
+            why.append(check)
         elif check.category not in categories:
             second.append(check)
         else:
             rest.append(check)
         mistakes |= set(check.mistakes)
+        names.add(check.name)
         categories.add(check.category)
-    return first + second + rest
+    return first + why + second + rest
 
 
 def _clip(message: str, verbose: bool) -> str:

@@ -25,6 +25,7 @@ class CheckResult:
     passed: bool
     message: str = ""  # why it failed (empty when it passed)
     mistakes: tuple[str, ...] = ()  # ids of known mistakes that explain this failure
+    explains: bool = False  # a property that failed says why in words: worth showing first
 
 
 @dataclass(frozen=True)
