@@ -116,7 +116,8 @@ def _tripwire(fn, name: str):
 def set_tripwires(forbidden: tuple[str, ...]) -> None:
     """Before the attempt loads, so that `from torch.optim.adamw import adamw` gets one too."""
     hit = lambda name: any(f in name.lower() for f in forbidden)  # noqa: E731
-    modules = [m for n, m in list(sys.modules.items()) if m is not None and n.startswith(TRIPWIRED)]
+    modules = [m for n, m in list(sys.modules.items())
+               if m is not None and n.startswith(TRIPWIRED)]
     for module in modules:
         for attr, value in list(vars(module).items()):
             # Public names only: torch's private helpers (decorators among them) are torch's
@@ -223,8 +224,8 @@ def _is_hidden(path: str) -> bool:
     if path.startswith(SOLUTIONS_DIR):
         return True
     folder = os.path.dirname(path)
-    while os.path.basename(folder) not in ("solutions", ""):  # solutions/__pycache__/... too
-        if folder == os.path.dirname(folder):
+    while os.path.basename(folder) != "solutions":  # solutions/__pycache__/... too
+        if folder == os.path.dirname(folder):  # the root: no solutions/ above
             return False
         folder = os.path.dirname(folder)
     return os.path.exists(os.path.join(os.path.dirname(folder), "grader", "child.py"))
@@ -278,8 +279,8 @@ def _error(exc: BaseException, attempt_path: str, stage: str) -> dict:
 def _plain(value: object) -> dict:
     """The attempt's return value as a plain tensor (or a description of what it was instead).
     A tuple or list comes back item by item."""
-    module = type(value).__module__
-    kind = type(value).__qualname__ if module == "builtins" else f"{module}.{type(value).__qualname__}"
+    module, name = type(value).__module__, type(value).__qualname__
+    kind = name if module == "builtins" else f"{module}.{name}"
     if isinstance(value, (tuple, list)) and len(value) <= 16:
         return {"type": kind, "items": [_plain(v) for v in value]}
     if not isinstance(value, torch.Tensor):
