@@ -115,6 +115,8 @@ def _tripwire(fn, name: str):
 
 def set_tripwires(forbidden: tuple[str, ...]) -> None:
     """Before the attempt loads, so that `from torch.optim.adamw import adamw` gets one too."""
+    if not forbidden:
+        return
     hit = lambda name: any(f in name.lower() for f in forbidden)  # noqa: E731
     modules = [m for n, m in list(sys.modules.items())
                if m is not None and n.startswith(TRIPWIRED)]

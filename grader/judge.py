@@ -266,6 +266,7 @@ class _Judge:
         self.drill, self.planned, self.results = drill, planned, results
         self.mistakes_seen: dict[str, None] = {}
         self.ruled_out: set[str] = set()  # mistakes some failing case shows it is not
+        self._outcomes: dict[int, dict] = {}  # id(planned case) -> {mistake id: its outcome}
 
     def output_names(self, p: Planned) -> list[str]:
         names = [say(n) for n in self.drill.outputs] + [tr("output {i}", "输出 {i}", i=i)
@@ -496,7 +497,7 @@ class _Judge:
 
     def diagnose(self, p: Planned, r: dict) -> tuple[str, ...]:
         """Known mistakes whose output on this case matches the attempt's."""
-        outcomes = {m.id: _mistake_outcome(self.drill, m.impl, p) for m in self.drill.mistakes}
+        outcomes = self.outcomes(p)
         found = [m for m, outcome in outcomes.items() if _matches(r, outcome, p)]
         if len(found) > 1 and "out" in r and not any(
                 t.isfinite().any() for t in _got(r["out"])):
@@ -505,6 +506,13 @@ class _Judge:
         self.mistakes_seen.update(dict.fromkeys(found))
         return tuple(found)
 
+    def outcomes(self, p: Planned) -> dict:
+        """What each known mistake gives on this case: once, however many checks of it failed."""
+        if id(p) not in self._outcomes:
+            self._outcomes[id(p)] = {m.id: _mistake_outcome(self.drill, m.impl, p)
+                                     for m in self.drill.mistakes}
+        return self._outcomes[id(p)]
+
     def named(self, checks: list[CheckResult]) -> tuple[list[CheckResult], list[str]]:
         """A mistake that matched on one case (float16's tolerance is wide) but that another
         failing case rules out is not the likely cause: drop it everywhere."""
@@ -512,23 +520,6 @@ class _Judge:
         checks = [c if set(c.mistakes) <= set(keep) else
                   replace(c, mistakes=tuple(m for m in c.mistakes if m in keep)) for c in checks]
         return checks, keep
-
-
-def _rules_out(r: dict, outcome, p: Planned) -> bool:
-    """The mistake shows on this case (its output is not the reference's), and the attempt's
-    output is comparable but not the mistake's: whatever went wrong, it is not this mistake."""
-    if "error" in r or isinstance(outcome, Exception):
-        return False
-    items = r["out"].get("items", [r["out"]])
-    if len(items) != len(outcome) or not all("tensor" in i for i in items):
-        return False
-    tol = tolerance(p.case.dtype, p.case.magnitude)
-
-    def same(a, b) -> bool:
-        return all(isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor)
-                   and x.shape == y.shape and is_close(x, y, tol, equal_nan=True)
-                   for x, y in zip(a, b))
-    return not same(outcome, p.expected) and not same([i["tensor"] for i in items], outcome)
 
 
 def _got(out: dict) -> tuple[torch.Tensor, ...]:
@@ -564,22 +555,41 @@ def _mistake_outcome(drill: Drill, impl, p: Planned):
         return exc
 
 
+def _outputs(r: dict) -> list[torch.Tensor] | None:
+    """The attempt's output tensors; None when it raised or returned something else."""
+    if "error" in r:
+        return None
+    items = r["out"].get("items", [r["out"]])
+    return [i["tensor"] for i in items] if all("tensor" in i for i in items) else None
+
+
+def _same(a, b, p: Planned, equal_nan: bool) -> bool:
+    tol = tolerance(p.case.dtype, p.case.magnitude)
+    return len(a) == len(b) and all(
+        isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor) and x.shape == y.shape
+        and is_close(x, y, tol, equal_nan) for x, y in zip(a, b))
+
+
 def _matches(r: dict, outcome, p: Planned) -> bool:
+    """The attempt did what the mistake does, and on this case that is not the reference."""
     if "error" in r:  # the same exception, word for word
         err = r["error"]
         return (isinstance(outcome, Exception) and type(outcome).__name__ == err["type"]
                 and str(outcome)[:600] == err["message"])
-    if isinstance(outcome, Exception):
-        return False
-    items = r["out"].get("items", [r["out"]])
-    if len(items) != len(outcome) or not all("tensor" in i for i in items):
-        return False
-    got = [i["tensor"] for i in items]
-    if any(not isinstance(o, torch.Tensor) or g.shape != o.shape for g, o in zip(got, outcome)):
-        return False
-    tol = tolerance(p.case.dtype, p.case.magnitude)
-    return (all(is_close(g, o, tol, equal_nan=True) for g, o in zip(got, outcome))
-            and not all(is_close(o, w, tol) for o, w in zip(outcome, p.expected)))
+    got = _outputs(r)
+    return (got is not None and not isinstance(outcome, Exception)
+            and _same(got, outcome, p, equal_nan=True)
+            and not _same(outcome, p.expected, p, equal_nan=False))
+
+
+def _rules_out(r: dict, outcome, p: Planned) -> bool:
+    """The mistake shows on this case (its output is not the reference's), and the attempt's
+    output is comparable but not the mistake's: whatever went wrong, it is not this mistake."""
+    got = _outputs(r)
+    return (got is not None and not isinstance(outcome, Exception)
+            and len(got) == len(outcome)
+            and not _same(outcome, p.expected, p, equal_nan=True)
+            and not _same(got, outcome, p, equal_nan=True))
 
 
 def judge(drill: Drill, planned: list[Planned], outcome: Outcome, device: Outcome, path: str,

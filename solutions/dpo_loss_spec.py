@@ -153,74 +153,73 @@ CASES = (
 
 # --- known mistakes ---------------------------------------------------------------------------
 
+# Helpers: the parts a mistake gets right (pasted into its attempt file with it, see
+# grader/selftest.py).
+
+def _margin(pc, pr, rc, rr):
+    """(pc - pr) - (rc - rr) in float32: how much more than the reference the policy prefers
+    the chosen answer."""
+    pc, pr, rc, rr = (t.float() for t in (pc, pr, rc, rr))
+    return (pc - pr) - (rc - rr)
+
+
+def _with_rewards(loss, logps, beta):
+    """The mistake's loss in the inputs' dtype, beside the reference's (right) rewards."""
+    _, chosen, rejected = reference(*logps, beta)
+    return loss.to(logps[0].dtype), chosen, rejected
+
+
 def sign_flipped(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps,
                  ref_rejected_logps, beta=0.1, label_smoothing=0.0):
-    pc, pr, rc, rr = (t.float() for t in (policy_chosen_logps, policy_rejected_logps,
-                                          ref_chosen_logps, ref_rejected_logps))
-    z = beta * ((pc - pr) - (rc - rr))
+    logps = (policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
+    z = beta * _margin(*logps)
     # the bug: the signs of both terms are swapped, so the loss rewards the rejected answer
     losses = -F.logsigmoid(-z) * (1 - label_smoothing) - F.logsigmoid(z) * label_smoothing
-    _, chosen, rejected = reference(policy_chosen_logps, policy_rejected_logps,
-                                    ref_chosen_logps, ref_rejected_logps, beta)
-    return losses.mean().to(policy_chosen_logps.dtype), chosen, rejected
+    return _with_rewards(losses.mean(), logps, beta)
 
 
 def beta_outside(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps,
                  ref_rejected_logps, beta=0.1, label_smoothing=0.0):
-    pc, pr, rc, rr = (t.float() for t in (policy_chosen_logps, policy_rejected_logps,
-                                          ref_chosen_logps, ref_rejected_logps))
-    logits = (pc - pr) - (rc - rr)
+    logps = (policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
+    logits = _margin(*logps)
     # the bug: beta scales the loss, not the logits inside the log-sigmoid
     losses = beta * (-F.logsigmoid(logits) * (1 - label_smoothing)
                      - F.logsigmoid(-logits) * label_smoothing)
-    _, chosen, rejected = reference(policy_chosen_logps, policy_rejected_logps,
-                                    ref_chosen_logps, ref_rejected_logps, beta)
-    return losses.mean().to(policy_chosen_logps.dtype), chosen, rejected
+    return _with_rewards(losses.mean(), logps, beta)
 
 
 def reference_dropped(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps,
                       ref_rejected_logps, beta=0.1, label_smoothing=0.0):
+    logps = (policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     pc, pr = policy_chosen_logps.float(), policy_rejected_logps.float()
     z = beta * (pc - pr)  # the bug: the reference log-ratio is not subtracted
     losses = -F.logsigmoid(z) * (1 - label_smoothing) - F.logsigmoid(-z) * label_smoothing
-    _, chosen, rejected = reference(policy_chosen_logps, policy_rejected_logps,
-                                    ref_chosen_logps, ref_rejected_logps, beta)
-    return losses.mean().to(policy_chosen_logps.dtype), chosen, rejected
+    return _with_rewards(losses.mean(), logps, beta)
 
 
 def log_of_sigmoid(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps,
                    ref_rejected_logps, beta=0.1, label_smoothing=0.0):
-    pc, pr, rc, rr = (t.float() for t in (policy_chosen_logps, policy_rejected_logps,
-                                          ref_chosen_logps, ref_rejected_logps))
-    z = beta * ((pc - pr) - (rc - rr))
+    logps = (policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
+    z = beta * _margin(*logps)
     # the bug: sigmoid(z) underflows to 0 (and 1 - sigmoid(z) to 0) for large |z|: log(0)
     losses = (-torch.log(torch.sigmoid(z)) * (1 - label_smoothing)
               - torch.log(1 - torch.sigmoid(z)) * label_smoothing)
-    _, chosen, rejected = reference(policy_chosen_logps, policy_rejected_logps,
-                                    ref_chosen_logps, ref_rejected_logps, beta)
-    return losses.mean().to(policy_chosen_logps.dtype), chosen, rejected
+    return _with_rewards(losses.mean(), logps, beta)
 
 
 def summed_not_averaged(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps,
                         ref_rejected_logps, beta=0.1, label_smoothing=0.0):
-    pc, pr, rc, rr = (t.float() for t in (policy_chosen_logps, policy_rejected_logps,
-                                          ref_chosen_logps, ref_rejected_logps))
-    z = beta * ((pc - pr) - (rc - rr))
+    logps = (policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
+    z = beta * _margin(*logps)
     losses = -F.logsigmoid(z) * (1 - label_smoothing) - F.logsigmoid(-z) * label_smoothing
-    _, chosen, rejected = reference(policy_chosen_logps, policy_rejected_logps,
-                                    ref_chosen_logps, ref_rejected_logps, beta)
-    return losses.sum().to(policy_chosen_logps.dtype), chosen, rejected  # the bug: sum
+    return _with_rewards(losses.sum(), logps, beta)  # the bug: sum
 
 
 def ignores_label_smoothing(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps,
                             ref_rejected_logps, beta=0.1, label_smoothing=0.0):
-    pc, pr, rc, rr = (t.float() for t in (policy_chosen_logps, policy_rejected_logps,
-                                          ref_chosen_logps, ref_rejected_logps))
-    z = beta * ((pc - pr) - (rc - rr))
-    losses = -F.logsigmoid(z)  # the bug: label_smoothing never used
-    _, chosen, rejected = reference(policy_chosen_logps, policy_rejected_logps,
-                                    ref_chosen_logps, ref_rejected_logps, beta)
-    return losses.mean().to(policy_chosen_logps.dtype), chosen, rejected
+    logps = (policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
+    losses = -F.logsigmoid(beta * _margin(*logps))  # the bug: label_smoothing never used
+    return _with_rewards(losses.mean(), logps, beta)
 
 
 def rewards_not_detached(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps,

@@ -192,31 +192,43 @@ CASES = (
 
 
 # --- known mistakes ---------------------------------------------------------------------------
-# Each is the reference with one classic bug; a wrong advantage goes through the reference's
-# own objective (written out again: a mistake may use only torch and the reference).
+# Each is the reference with one classic bug. The helpers below are the parts a mistake gets
+# right (they are pasted into its attempt file with it, see grader/selftest.py).
+
+def _surrogate(logp, old_logp, A, clip_eps):
+    """min(r A, clip(r) A) per token, r = exp(logp - old_logp)."""
+    ratio, a = torch.exp(logp.float() - old_logp.float()), A.float()[:, None]
+    return torch.minimum(ratio * a, ratio.clamp(1 - clip_eps, 1 + clip_eps) * a)
+
+
+def _k3(log_ratio):
+    return torch.exp(log_ratio) - log_ratio - 1
+
+
+def _sequence_mean(per_token, mask):
+    m = mask.float()
+    return ((per_token * m).sum(1) / m.sum(1)).mean()
+
+
+def _loss(A, logp, old_logp, ref_logp, mask, clip_eps, beta):
+    """The reference's objective, given the advantages (right or wrong)."""
+    kl = _k3(ref_logp.float() - logp.float())
+    per_token = -(_surrogate(logp, old_logp, A, clip_eps) - beta * kl)
+    return _sequence_mean(per_token, mask).to(logp.dtype), A.to(logp.dtype)
+
 
 def global_normalisation(logp, old_logp, ref_logp, rewards, mask, group_size,
                          clip_eps=0.2, beta=0.04, eps=1e-4):
     r = rewards.float()
     A = (r - r.mean()) / (r.std() + eps)  # the bug: one mean and std for the whole batch
-    ratio, a, x, m = torch.exp(logp.float() - old_logp.float()), A[:, None], \
-        ref_logp.float() - logp.float(), mask.float()
-    surrogate = torch.minimum(ratio * a, ratio.clamp(1 - clip_eps, 1 + clip_eps) * a)
-    per_token = -(surrogate - beta * (torch.exp(x) - x - 1))
-    loss = ((per_token * m).sum(1) / m.sum(1)).mean()
-    return loss.to(logp.dtype), A.to(logp.dtype)
+    return _loss(A, logp, old_logp, ref_logp, mask, clip_eps, beta)
 
 
 def std_without_eps(logp, old_logp, ref_logp, rewards, mask, group_size,
                     clip_eps=0.2, beta=0.04, eps=1e-4):
     r = rewards.float().view(-1, group_size)
     A = ((r - r.mean(1, keepdim=True)) / r.std(1, keepdim=True)).view(-1)  # the bug: 0 / 0
-    ratio, a, x, m = torch.exp(logp.float() - old_logp.float()), A[:, None], \
-        ref_logp.float() - logp.float(), mask.float()
-    surrogate = torch.minimum(ratio * a, ratio.clamp(1 - clip_eps, 1 + clip_eps) * a)
-    per_token = -(surrogate - beta * (torch.exp(x) - x - 1))
-    loss = ((per_token * m).sum(1) / m.sum(1)).mean()
-    return loss.to(logp.dtype), A.to(logp.dtype)
+    return _loss(A, logp, old_logp, ref_logp, mask, clip_eps, beta)
 
 
 def biased_std(logp, old_logp, ref_logp, rewards, mask, group_size,
@@ -224,63 +236,46 @@ def biased_std(logp, old_logp, ref_logp, rewards, mask, group_size,
     r = rewards.float().view(-1, group_size)
     std = r.std(1, keepdim=True, unbiased=False)  # the bug: divides by G, not G - 1
     A = ((r - r.mean(1, keepdim=True)) / (std + eps)).view(-1)
-    ratio, a, x, m = torch.exp(logp.float() - old_logp.float()), A[:, None], \
-        ref_logp.float() - logp.float(), mask.float()
-    surrogate = torch.minimum(ratio * a, ratio.clamp(1 - clip_eps, 1 + clip_eps) * a)
-    per_token = -(surrogate - beta * (torch.exp(x) - x - 1))
-    loss = ((per_token * m).sum(1) / m.sum(1)).mean()
-    return loss.to(logp.dtype), A.to(logp.dtype)
+    return _loss(A, logp, old_logp, ref_logp, mask, clip_eps, beta)
 
 
 def strided_groups(logp, old_logp, ref_logp, rewards, mask, group_size,
                    clip_eps=0.2, beta=0.04, eps=1e-4):
     r = rewards.float().view(group_size, -1)  # the bug: group b is rows b, b + B, b + 2B, ...
     A = ((r - r.mean(0, keepdim=True)) / (r.std(0, keepdim=True) + eps)).reshape(-1)
-    ratio, a, x, m = torch.exp(logp.float() - old_logp.float()), A[:, None], \
-        ref_logp.float() - logp.float(), mask.float()
-    surrogate = torch.minimum(ratio * a, ratio.clamp(1 - clip_eps, 1 + clip_eps) * a)
-    per_token = -(surrogate - beta * (torch.exp(x) - x - 1))
-    loss = ((per_token * m).sum(1) / m.sum(1)).mean()
-    return loss.to(logp.dtype), A.to(logp.dtype)
+    return _loss(A, logp, old_logp, ref_logp, mask, clip_eps, beta)
 
 
 def kl_ratio_inverted(logp, old_logp, ref_logp, rewards, mask, group_size,
                       clip_eps=0.2, beta=0.04, eps=1e-4):
     _, A = reference(logp, old_logp, ref_logp, rewards, mask, group_size, clip_eps, beta, eps)
-    ratio, a, m = torch.exp(logp.float() - old_logp.float()), A.float()[:, None], mask.float()
-    surrogate = torch.minimum(ratio * a, ratio.clamp(1 - clip_eps, 1 + clip_eps) * a)
-    x = logp.float() - ref_logp.float()  # the bug: log(pi / pi_ref), the other way round
-    per_token = -(surrogate - beta * (torch.exp(x) - x - 1))
-    return ((per_token * m).sum(1) / m.sum(1)).mean().to(logp.dtype), A
+    kl = _k3(logp.float() - ref_logp.float())  # the bug: log(pi / pi_ref), the other way round
+    per_token = -(_surrogate(logp, old_logp, A, clip_eps) - beta * kl)
+    return _sequence_mean(per_token, mask).to(logp.dtype), A
 
 
 def kl_penalty_rewarded(logp, old_logp, ref_logp, rewards, mask, group_size,
                         clip_eps=0.2, beta=0.04, eps=1e-4):
     _, A = reference(logp, old_logp, ref_logp, rewards, mask, group_size, clip_eps, beta, eps)
-    ratio, a, m = torch.exp(logp.float() - old_logp.float()), A.float()[:, None], mask.float()
-    surrogate = torch.minimum(ratio * a, ratio.clamp(1 - clip_eps, 1 + clip_eps) * a)
-    x = ref_logp.float() - logp.float()
-    per_token = -(surrogate + beta * (torch.exp(x) - x - 1))  # the bug: + beta * kl
-    return ((per_token * m).sum(1) / m.sum(1)).mean().to(logp.dtype), A
+    kl = _k3(ref_logp.float() - logp.float())
+    per_token = -(_surrogate(logp, old_logp, A, clip_eps) + beta * kl)  # the bug: + beta * kl
+    return _sequence_mean(per_token, mask).to(logp.dtype), A
 
 
 def mask_ignored(logp, old_logp, ref_logp, rewards, mask, group_size,
                  clip_eps=0.2, beta=0.04, eps=1e-4):
     _, A = reference(logp, old_logp, ref_logp, rewards, mask, group_size, clip_eps, beta, eps)
-    ratio, a = torch.exp(logp.float() - old_logp.float()), A.float()[:, None]
-    surrogate = torch.minimum(ratio * a, ratio.clamp(1 - clip_eps, 1 + clip_eps) * a)
-    x = ref_logp.float() - logp.float()
-    per_token = -(surrogate - beta * (torch.exp(x) - x - 1))
+    kl = _k3(ref_logp.float() - logp.float())
+    per_token = -(_surrogate(logp, old_logp, A, clip_eps) - beta * kl)
     return per_token.mean(dim=1).mean().to(logp.dtype), A  # the bug: padding counted
 
 
 def token_level_mean(logp, old_logp, ref_logp, rewards, mask, group_size,
                      clip_eps=0.2, beta=0.04, eps=1e-4):
     _, A = reference(logp, old_logp, ref_logp, rewards, mask, group_size, clip_eps, beta, eps)
-    ratio, a, m = torch.exp(logp.float() - old_logp.float()), A.float()[:, None], mask.float()
-    surrogate = torch.minimum(ratio * a, ratio.clamp(1 - clip_eps, 1 + clip_eps) * a)
-    x = ref_logp.float() - logp.float()
-    per_token = -(surrogate - beta * (torch.exp(x) - x - 1))
+    kl = _k3(ref_logp.float() - logp.float())
+    per_token = -(_surrogate(logp, old_logp, A, clip_eps) - beta * kl)
+    m = mask.float()
     # the bug (for this contract): every token weighs the same, not every sequence
     return ((per_token * m).sum() / m.sum()).to(logp.dtype), A
 

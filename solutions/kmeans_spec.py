@@ -111,65 +111,53 @@ CASES = (
 )
 
 
-def distances_on_wrong_axis(x, centroids, n_iters):
+# Each mistake is the reference's loop with one step swapped. The helpers are the parts it gets
+# right (pasted into its attempt file with it, see grader/selftest.py).
+
+def _squared_distances(xf, c):
+    return ((xf[:, None, :] - c[None, :, :]) ** 2).sum(dim=-1)  # (N, K)
+
+
+def _means_keeping_empty(xf, member, c):
+    counts = member.sum(dim=0)  # (K,)
+    means = (member.T @ xf) / counts.clamp(min=1)[:, None]
+    return torch.where(counts[:, None] > 0, means, c)
+
+
+def _lloyd(x, centroids, n_iters, distances=None, update=None):
     work = torch.promote_types(x.dtype, torch.float32)
     xf, c = x.to(work), centroids.to(work)
-    K = c.shape[0]
-    ids = torch.arange(K, device=x.device)
+    ids = torch.arange(c.shape[0], device=x.device)
     labels = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
     for _ in range(n_iters):
-        # the bug: sums over the centroid axis, not the features, then argmins over features
-        d2 = ((xf[:, None, :] - c[None, :, :]) ** 2).sum(dim=1)  # (N, D)
-        labels = d2.argmin(dim=-1)
-        member = (labels[:, None] == ids[None, :]).to(work)
-        counts = member.sum(dim=0)
-        means = (member.T @ xf) / counts.clamp(min=1)[:, None]
-        c = torch.where(counts[:, None] > 0, means, c)
+        labels = (distances or _squared_distances)(xf, c).argmin(dim=1)
+        member = (labels[:, None] == ids[None, :]).to(work)  # (N, K)
+        c = (update or _means_keeping_empty)(xf, member, c)
     return c.to(x.dtype), labels
+
+
+def distances_on_wrong_axis(x, centroids, n_iters):
+    # the bug: sums over the centroid axis, not the features, then argmins over features
+    return _lloyd(x, centroids, n_iters,
+                  distances=lambda xf, c: ((xf[:, None, :] - c[None, :, :]) ** 2).sum(dim=1))
 
 
 def empty_cluster_nan(x, centroids, n_iters):
-    work = torch.promote_types(x.dtype, torch.float32)
-    xf, c = x.to(work), centroids.to(work)
-    K = c.shape[0]
-    ids = torch.arange(K, device=x.device)
-    labels = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
-    for _ in range(n_iters):
-        labels = ((xf[:, None, :] - c[None, :, :]) ** 2).sum(dim=-1).argmin(dim=1)
-        member = (labels[:, None] == ids[None, :]).to(work)
-        c = (member.T @ xf) / member.sum(dim=0)[:, None]  # the bug: 0 / 0 for an empty cluster
-    return c.to(x.dtype), labels
+    # the bug: 0 / 0 for an empty cluster
+    return _lloyd(x, centroids, n_iters,
+                  update=lambda xf, member, c: (member.T @ xf) / member.sum(dim=0)[:, None])
 
 
 def empty_cluster_to_origin(x, centroids, n_iters):
-    work = torch.promote_types(x.dtype, torch.float32)
-    xf, c = x.to(work), centroids.to(work)
-    K = c.shape[0]
-    ids = torch.arange(K, device=x.device)
-    labels = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
-    for _ in range(n_iters):
-        labels = ((xf[:, None, :] - c[None, :, :]) ** 2).sum(dim=-1).argmin(dim=1)
-        member = (labels[:, None] == ids[None, :]).to(work)
-        # the bug: the clamp avoids nan, but an empty cluster's centroid becomes 0 / 1 = 0
-        c = (member.T @ xf) / member.sum(dim=0).clamp(min=1)[:, None]
-    return c.to(x.dtype), labels
+    # the bug: the clamp avoids nan, but an empty cluster's centroid becomes 0 / 1 = 0
+    return _lloyd(x, centroids, n_iters, update=lambda xf, member, c: (
+        (member.T @ xf) / member.sum(dim=0).clamp(min=1)[:, None]))
 
 
 def drops_centroid_norm(x, centroids, n_iters):
-    work = torch.promote_types(x.dtype, torch.float32)
-    xf, c = x.to(work), centroids.to(work)
-    K = c.shape[0]
-    ids = torch.arange(K, device=x.device)
-    labels = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
-    for _ in range(n_iters):
-        # the bug: |x|^2 - 2 x.c without + |c|^2, which differs from centroid to centroid
-        d2 = (xf ** 2).sum(dim=-1, keepdim=True) - 2 * xf @ c.T
-        labels = d2.argmin(dim=1)
-        member = (labels[:, None] == ids[None, :]).to(work)
-        counts = member.sum(dim=0)
-        means = (member.T @ xf) / counts.clamp(min=1)[:, None]
-        c = torch.where(counts[:, None] > 0, means, c)
-    return c.to(x.dtype), labels
+    # the bug: |x|^2 - 2 x.c without + |c|^2, which differs from centroid to centroid
+    return _lloyd(x, centroids, n_iters, distances=lambda xf, c: (
+        (xf ** 2).sum(dim=-1, keepdim=True) - 2 * xf @ c.T))
 
 
 def labels_after_update(x, centroids, n_iters):

@@ -37,7 +37,11 @@ def padded_keep(nms, boxes, scores, iou_threshold):
 
 def _iou64(a, b):
     """IoU (N, M) in float64, for choosing inputs (the reference's formula)."""
-    a, b = a.double(), b.double()
+    return _iou(a.double(), b.double())
+
+
+def _iou(a, b):
+    """IoU (N, M) of boxes a (N, 4) and b (M, 4), in their dtype."""
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     wh = (torch.minimum(a[:, None, 2:], b[None, :, 2:])
@@ -171,7 +175,12 @@ CASES = (
 
 # --- known mistakes ---------------------------------------------------------------------------
 
-def union_double_counts_intersection(boxes, scores, iou_threshold):
+# Helpers: the parts a mistake gets right (pasted into its attempt file with it, see
+# grader/selftest.py).
+
+def _greedy(boxes, scores, iou_threshold, iou):
+    """The reference's loop: keep the best box left, drop the rest whose iou(b, i, rest) with
+    it is above the threshold, repeat."""
     b = boxes.float()
     order = scores.argsort(descending=True, stable=True)
     keep = []
@@ -179,30 +188,30 @@ def union_double_counts_intersection(boxes, scores, iou_threshold):
         i = order[0]
         keep.append(i)
         rest = order[1:]
-        w = (torch.minimum(b[i, 2], b[rest, 2]) - torch.maximum(b[i, 0], b[rest, 0])).clamp(min=0)
-        h = (torch.minimum(b[i, 3], b[rest, 3]) - torch.maximum(b[i, 1], b[rest, 1])).clamp(min=0)
-        inter = w * h
-        area_i = (b[i, 2] - b[i, 0]) * (b[i, 3] - b[i, 1])
-        area_r = (b[rest, 2] - b[rest, 0]) * (b[rest, 3] - b[rest, 1])
-        iou = inter / (area_i + area_r)  # the bug: the overlap is counted twice in the union
-        order = rest[iou <= iou_threshold]
+        order = rest[iou(b, i, rest) <= iou_threshold]
     return torch.stack(keep) if keep else torch.empty(0, dtype=torch.long, device=boxes.device)
+
+
+def _overlap(b, i, rest):
+    w = (torch.minimum(b[i, 2], b[rest, 2]) - torch.maximum(b[i, 0], b[rest, 0])).clamp(min=0)
+    h = (torch.minimum(b[i, 3], b[rest, 3]) - torch.maximum(b[i, 1], b[rest, 1])).clamp(min=0)
+    return w * h
+
+
+def _area(b, idx):
+    return (b[idx, 2] - b[idx, 0]) * (b[idx, 3] - b[idx, 1])
+
+
+def union_double_counts_intersection(boxes, scores, iou_threshold):
+    # the bug: the overlap is counted twice in the union
+    return _greedy(boxes, scores, iou_threshold, lambda b, i, rest: (
+        _overlap(b, i, rest) / (_area(b, i) + _area(b, rest))))
 
 
 def divides_by_one_area(boxes, scores, iou_threshold):
-    b = boxes.float()
-    order = scores.argsort(descending=True, stable=True)
-    keep = []
-    while order.numel() > 0:
-        i = order[0]
-        keep.append(i)
-        rest = order[1:]
-        w = (torch.minimum(b[i, 2], b[rest, 2]) - torch.maximum(b[i, 0], b[rest, 0])).clamp(min=0)
-        h = (torch.minimum(b[i, 3], b[rest, 3]) - torch.maximum(b[i, 1], b[rest, 1])).clamp(min=0)
-        area_r = (b[rest, 2] - b[rest, 0]) * (b[rest, 3] - b[rest, 1])
-        iou = w * h / area_r  # the bug: over the other box's area, not the union
-        order = rest[iou <= iou_threshold]
-    return torch.stack(keep) if keep else torch.empty(0, dtype=torch.long, device=boxes.device)
+    # the bug: over the other box's area, not the union
+    return _greedy(boxes, scores, iou_threshold,
+                   lambda b, i, rest: _overlap(b, i, rest) / _area(b, rest))
 
 
 def suppresses_in_index_order(boxes, scores, iou_threshold):
@@ -228,11 +237,7 @@ def greater_or_equal_threshold(boxes, scores, iou_threshold):
     n = boxes.shape[0]
     order = scores.argsort(descending=True, stable=True)
     b = boxes.float()[order]
-    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    wh = (torch.minimum(b[:, None, 2:], b[None, :, 2:])
-          - torch.maximum(b[:, None, :2], b[None, :, :2])).clamp(min=0)
-    inter = wh[..., 0] * wh[..., 1]
-    iou = inter / (area[:, None] + area[None, :] - inter)
+    iou = _iou(b, b)  # (n, n), best box first
     later = torch.ones(n, n, dtype=torch.bool, device=boxes.device).triu(1)
     would = (iou >= iou_threshold) & later  # the bug: >= suppresses IoU exactly at the threshold
     suppressed = torch.zeros(n, dtype=torch.bool, device=boxes.device)
@@ -245,11 +250,7 @@ def suppressed_boxes_suppress(boxes, scores, iou_threshold):
     n = boxes.shape[0]
     order = scores.argsort(descending=True, stable=True)
     b = boxes.float()[order]
-    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    wh = (torch.minimum(b[:, None, 2:], b[None, :, 2:])
-          - torch.maximum(b[:, None, :2], b[None, :, :2])).clamp(min=0)
-    inter = wh[..., 0] * wh[..., 1]
-    iou = inter / (area[:, None] + area[None, :] - inter)
+    iou = _iou(b, b)  # (n, n), best box first
     later = torch.ones(n, n, dtype=torch.bool, device=boxes.device).triu(1)
     # the bug: one vectorised step, a box goes if ANY higher-scored box overlaps it, even one
     # that was itself suppressed
